@@ -1,0 +1,1 @@
+//! deephash-data (work in progress).

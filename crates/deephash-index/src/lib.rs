@@ -1,0 +1,1 @@
+//! deephash-index (work in progress).

@@ -1,0 +1,1 @@
+//! deephash-metrics (work in progress).

@@ -1,0 +1,1 @@
+//! deephash-model (work in progress).

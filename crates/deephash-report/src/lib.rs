@@ -1,0 +1,1 @@
+//! deephash-report (work in progress).

@@ -1,0 +1,1 @@
+//! deephash-serve (work in progress).

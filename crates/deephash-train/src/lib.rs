@@ -1,0 +1,1 @@
+//! deephash-train (work in progress).
