@@ -7,6 +7,8 @@
 
 mod code_matrix;
 mod error;
+mod labels;
 
 pub use code_matrix::{CodeMatrix, MAX_BITS, MIN_BITS};
 pub use error::CodesError;
+pub use labels::Labels;
