@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""PyTorch counterpart of `deephash bench model`: prints img_per_s=<number>.
+
+    python scripts/bench_torch_model.py --backbone resnet18 [--batch 32] [--train] [--threads 2]
+
+Same work as the Rust benchmark: random N(0, 1) images, a 64-bit tanh hash head on the pooled
+feature; inference in eval mode under no_grad, or a training step (train-mode forward, mean of
+squared codes, backward, SGD momentum 0.9 weight decay 5e-4). One untimed warm-up batch.
+Needs torch==2.9.0 and torchvision==0.24.0 (efficientnet-lite-pytorch for efficientnet-lite0).
+"""
+
+import argparse
+import time
+
+import torch
+import torchvision
+from torch import nn
+
+
+class Pooled(nn.Module):
+    """A backbone without its classifier, returning the pooled feature."""
+
+    def __init__(self, name):
+        super().__init__()
+        if name.startswith("resnet"):
+            net = getattr(torchvision.models, name)(weights=None)
+            self.dim = net.fc.in_features
+            net.fc = nn.Identity()
+        elif name == "efficientnet-lite0":
+            from efficientnet_lite_pytorch import EfficientNet
+
+            net = EfficientNet.from_name("efficientnet-lite0", image_size=224, dropout_rate=0.0,
+                                         drop_connect_rate=0.0)
+            self.dim = net._fc.in_features
+            net._fc = nn.Identity()
+        else:
+            raise SystemExit(f"unsupported backbone {name}")
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backbone", default="resnet18")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--train", action="store_true")
+    parser.add_argument("--iters", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    backbone = Pooled(args.backbone)
+    model = nn.Sequential(backbone, nn.Linear(backbone.dim, 64), nn.Tanh())
+    x = torch.randn(args.batch, 3, 224, 224)
+    if args.train:
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4)
+
+        def step():
+            opt.zero_grad()
+            model(x).pow(2).mean().backward()
+            opt.step()
+    else:
+        model.eval()
+
+        def step():
+            with torch.no_grad():
+                model(x)
+    step()
+    start = time.perf_counter()
+    for _ in range(args.iters):
+        step()
+    seconds = time.perf_counter() - start
+    print(f"img_per_s={args.batch * args.iters / seconds:.2f}")
+
+
+if __name__ == "__main__":
+    main()
