@@ -27,7 +27,10 @@ impl CodeMatrix {
         Self::validate_bits(bits)?;
         let bytes_per_code = bits / 8;
         if data.len() % bytes_per_code != 0 {
-            return Err(CodesError::RaggedBuffer { len: data.len(), bytes_per_code });
+            return Err(CodesError::RaggedBuffer {
+                len: data.len(),
+                bytes_per_code,
+            });
         }
         Ok(Self { bits, data })
     }
@@ -38,12 +41,19 @@ impl CodeMatrix {
     pub fn from_signs(embeddings: &[f32], dim: usize) -> Result<Self, CodesError> {
         Self::validate_bits(dim)?;
         if embeddings.len() % dim != 0 {
-            return Err(CodesError::RaggedBuffer { len: embeddings.len(), bytes_per_code: dim });
+            return Err(CodesError::RaggedBuffer {
+                len: embeddings.len(),
+                bytes_per_code: dim,
+            });
         }
         let mut data = vec![0u8; embeddings.len() / 8];
         for (i, &value) in embeddings.iter().enumerate() {
             if !value.is_finite() {
-                return Err(CodesError::NonFinite { row: i / dim, col: i % dim, value });
+                return Err(CodesError::NonFinite {
+                    row: i / dim,
+                    col: i % dim,
+                    value,
+                });
             }
             if value > 0.0 {
                 data[i / 8] |= 0x80 >> (i % 8);
@@ -117,7 +127,10 @@ mod tests {
         let mut emb = vec![1.0f32; 16];
         emb[11] = f32::NAN;
         let err = CodeMatrix::from_signs(&emb, 8).unwrap_err();
-        assert!(matches!(err, CodesError::NonFinite { row: 1, col: 3, .. }), "{err}");
+        assert!(
+            matches!(err, CodesError::NonFinite { row: 1, col: 3, .. }),
+            "{err}"
+        );
     }
 
     #[test]

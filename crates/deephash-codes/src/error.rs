@@ -12,10 +12,17 @@ pub enum CodesError {
     /// An embedding contains NaN or an infinity, so its sign is meaningless.
     #[error("embedding row {row}, column {col} is {value}: codes need finite values")]
     NonFinite { row: usize, col: usize, value: f32 },
+    /// Two things that must agree in size do not (e.g. labels and codes).
+    #[error("{what}")]
+    Mismatch { what: String },
     /// A file could not be read or written, or its contents are wrong.
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
     /// An I/O error on the named file.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }

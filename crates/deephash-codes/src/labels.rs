@@ -29,7 +29,16 @@ impl Labels {
     pub fn relevant(&self, a: usize, other: &Labels, b: usize) -> bool {
         match (self, other) {
             (Labels::Single(x), Labels::Single(y)) => x[a] == y[b],
-            (Labels::Multi { classes: c1, matrix: m1 }, Labels::Multi { classes: c2, matrix: m2 }) => {
+            (
+                Labels::Multi {
+                    classes: c1,
+                    matrix: m1,
+                },
+                Labels::Multi {
+                    classes: c2,
+                    matrix: m2,
+                },
+            ) => {
                 let c = (*c1).min(*c2);
                 (0..c).any(|k| m1[a * c1 + k] && m2[b * c2 + k])
             }
@@ -47,7 +56,10 @@ mod tests {
         let s = Labels::Single(vec![3, 5, 3]);
         assert!(s.relevant(0, &s, 2));
         assert!(!s.relevant(0, &s, 1));
-        let m = Labels::Multi { classes: 3, matrix: vec![true, false, true, false, true, false, false, false, true] };
+        let m = Labels::Multi {
+            classes: 3,
+            matrix: vec![true, false, true, false, true, false, false, false, true],
+        };
         assert_eq!(m.len(), 3);
         assert!(m.relevant(0, &m, 2));
         assert!(!m.relevant(0, &m, 1));
