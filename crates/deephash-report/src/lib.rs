@@ -1,1 +1,24 @@
-//! deephash-report (work in progress).
+//! A self-contained HTML report of retrieval quality for learned binary hash codes.
+//!
+//! [`Report`] holds the numbers of one evaluation (one [`BitsResult`] per code length, plus an
+//! optional grid of example queries); [`Report::render`] turns it into a single HTML page and
+//! [`Report::write`] stores it atomically. The page needs no network to be viewed: the plots are
+//! inline SVG drawn with `plotters`, the styles are inline CSS and the thumbnails are PNG `data:`
+//! URIs. It shows the mAP table per code length, the precision-recall curve, the precision@k
+//! curve, precision and recall within a Hamming radius, histograms of Hamming distances for
+//! relevant vs irrelevant pairs and the top results of example queries.
+//!
+//! This crate does not depend on the deep-learning framework.
+
+mod charts;
+mod data;
+mod error;
+mod histogram;
+mod html;
+mod thumbnail;
+mod write;
+
+pub use data::{BitsResult, ExampleGrid, ExampleHit, ExampleQuery, PrPoint, Report};
+pub use error::ReportError;
+pub use histogram::DistanceHistogram;
+pub use thumbnail::Thumbnail;

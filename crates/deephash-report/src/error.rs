@@ -1,0 +1,29 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong when building or writing a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The report's input data is inconsistent (the message says what and where).
+    #[error("invalid report data: {0}")]
+    InvalidData(String),
+    /// A plot could not be drawn.
+    #[error("cannot draw the {chart} plot: {message}")]
+    Plot {
+        chart: &'static str,
+        message: String,
+    },
+    /// A thumbnail could not be encoded as PNG.
+    #[error("cannot encode a {width}x{height} thumbnail: {message}")]
+    Thumbnail {
+        width: u32,
+        height: u32,
+        message: String,
+    },
+    /// The report file could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
