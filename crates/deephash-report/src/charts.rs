@@ -3,7 +3,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::{BitsResult, DistanceHistogram, ReportError};
+use deephash_metrics::{DistanceHistogram, EvalReport};
+
+use crate::ReportError;
 
 /// Series colours, one per code length (colour-blind-friendly "tab10" order).
 const PALETTE: [RGBColor; 6] = [
@@ -47,7 +49,7 @@ fn render_svg(
 }
 
 /// Precision against recall over all Hamming radii, one line per code length.
-pub(crate) fn pr_curve(results: &[BitsResult]) -> Result<String, ReportError> {
+pub(crate) fn pr_curve(results: &[EvalReport]) -> Result<String, ReportError> {
     render_svg("precision-recall", (560, 400), |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(14)
@@ -70,15 +72,15 @@ pub(crate) fn pr_curve(results: &[BitsResult]) -> Result<String, ReportError> {
                 format!("{} bits", r.bits),
             )?;
         }
-        legend(&mut chart, SeriesLabelPosition::LowerLeft)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
 /// Precision of the top k results against k (log scale), one line per code length.
-pub(crate) fn precision_at_k(results: &[BitsResult]) -> Result<String, ReportError> {
+pub(crate) fn precision_at_k(results: &[EvalReport]) -> Result<String, ReportError> {
     let k_max = results
         .iter()
-        .flat_map(|r| r.precision_at_k.iter().map(|&(k, _)| k))
+        .flat_map(|r| r.precision_at_k_curve.iter().map(|p| p.k))
         .max()
         .unwrap_or(1);
     let k_max = (k_max as f64).max(2.0) * 1.15;
@@ -97,9 +99,9 @@ pub(crate) fn precision_at_k(results: &[BitsResult]) -> Result<String, ReportErr
             .draw()?;
         for (i, r) in results.iter().enumerate() {
             let points: Vec<(f64, f64)> = r
-                .precision_at_k
+                .precision_at_k_curve
                 .iter()
-                .map(|&(k, p)| (k as f64, p))
+                .map(|p| (p.k as f64, p.precision))
                 .collect();
             line_with_markers(
                 &mut chart,
@@ -108,25 +110,33 @@ pub(crate) fn precision_at_k(results: &[BitsResult]) -> Result<String, ReportErr
                 format!("{} bits", r.bits),
             )?;
         }
-        legend(&mut chart, SeriesLabelPosition::LowerLeft)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
-/// Precision and recall within the Hamming radius, as grouped bars per code length.
-pub(crate) fn radius_bars(results: &[BitsResult]) -> Result<String, ReportError> {
+/// Precision and recall within the Hamming radius, as grouped bars per code length. The y axis
+/// runs past 1 (unlabelled) so the legend never hides a bar.
+pub(crate) fn radius_bars(results: &[EvalReport]) -> Result<String, ReportError> {
     let n = results.len().max(1);
     render_svg("radius", (460, 400), |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(14)
             .x_label_area_size(42)
             .y_label_area_size(52)
-            .build_cartesian_2d(0f64..n as f64, 0f64..1.02)?;
+            .build_cartesian_2d(0f64..n as f64, 0f64..1.22)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(4 * n + 1)
             .x_desc("Code length")
             .y_desc("Mean over queries")
+            .y_label_formatter(&|y| {
+                if *y > 1.0001 {
+                    String::new()
+                } else {
+                    format!("{y:.1}")
+                }
+            })
             .x_label_formatter(&|x| bits_label(results, *x))
             .label_style((FONT, 13))
             .draw()?;
@@ -219,7 +229,7 @@ fn shares(counts: &[u64]) -> Vec<f64> {
 }
 
 /// "16 bits" under the bar group centred at `x`, nothing elsewhere.
-fn bits_label(results: &[BitsResult], x: f64) -> String {
+fn bits_label(results: &[EvalReport], x: f64) -> String {
     let i = (x - 0.5).round();
     match results.get(i as usize) {
         Some(r) if i >= 0.0 && (x - 0.5 - i).abs() < 1e-6 => format!("{} bits", r.bits),
@@ -275,16 +285,23 @@ mod tests {
 
     #[test]
     fn bar_labels_only_at_group_centres() {
-        let r = |bits| BitsResult {
+        let r = |bits| EvalReport {
+            queries: 1,
+            database: 1,
             bits,
+            queries_without_relevant: 0,
             map: 0.5,
-            map_tie_aware: None,
+            map_tie_aware: 0.5,
+            topk: None,
+            map_at_k: None,
+            k: 1,
+            precision_at_k: 0.5,
             radius: 2,
             precision_radius: 0.5,
             recall_radius: 0.1,
-            precision_at_k: vec![],
             pr_curve: vec![],
-            histogram: None,
+            precision_at_k_curve: vec![],
+            distance_histogram: DistanceHistogram::default(),
         };
         let results = [r(16), r(64)];
         assert_eq!(bits_label(&results, 0.5), "16 bits");

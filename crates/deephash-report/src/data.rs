@@ -1,8 +1,9 @@
-//! The report's input: plain data, filled in by whoever evaluated the codes.
+//! The report's input: the evaluations per code length (from `deephash-metrics`) and
+//! example queries, filled in by whoever evaluated the codes.
 
-use serde::{Deserialize, Serialize};
+use deephash_metrics::EvalReport;
 
-use crate::{DistanceHistogram, ReportError, Thumbnail};
+use crate::{ReportError, Thumbnail};
 
 /// Everything one report shows.
 #[derive(Clone, Debug, Default)]
@@ -12,44 +13,10 @@ pub struct Report {
     /// Key facts shown under the title (data set, protocol, number of queries, run times…),
     /// as (name, value) pairs in display order.
     pub facts: Vec<(String, String)>,
-    /// One entry per code length, in display order.
-    pub results: Vec<BitsResult>,
+    /// One evaluation per code length, in display order.
+    pub results: Vec<EvalReport>,
     /// Example queries with their top results; `None` leaves the section out with a note.
     pub examples: Option<ExampleGrid>,
-}
-
-/// The retrieval quality of the codes of one length (test queries against a database).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BitsResult {
-    /// Code length in bits.
-    pub bits: usize,
-    /// Mean average precision over the whole ranking (ties broken by database index).
-    pub map: f64,
-    /// Tie-aware mAP (expected AP over all orders of tied items), when computed.
-    pub map_tie_aware: Option<f64>,
-    /// The Hamming radius of [`Self::precision_radius`] and [`Self::recall_radius`] (usually 2).
-    pub radius: u32,
-    /// Mean precision of the items within [`Self::radius`] (a query with none counts as 0).
-    pub precision_radius: f64,
-    /// Mean recall of the items within [`Self::radius`].
-    pub recall_radius: f64,
-    /// Precision at the top k results, as (k, precision) pairs with increasing k.
-    pub precision_at_k: Vec<(usize, f64)>,
-    /// The precision-recall curve over all Hamming radii, in increasing radius.
-    pub pr_curve: Vec<PrPoint>,
-    /// Hamming distances of relevant and irrelevant query-database pairs, when computed.
-    pub histogram: Option<DistanceHistogram>,
-}
-
-/// One point of a precision-recall curve: the mean precision and recall within a radius.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PrPoint {
-    /// Hamming radius.
-    pub radius: u32,
-    /// Mean precision within the radius.
-    pub precision: f64,
-    /// Mean recall within the radius.
-    pub recall: f64,
 }
 
 /// Example queries and their top results, for codes of one length.
@@ -87,7 +54,7 @@ pub struct ExampleHit {
 
 impl Report {
     /// Checks that every number can be shown: finite rates within [0, 1], k > 0,
-    /// histograms with one bin per distance 0..=bits, no duplicate code length.
+    /// histograms with one bin per distance 0..=bits (or empty), no duplicate code length.
     pub fn validate(&self) -> Result<(), ReportError> {
         let mut seen = Vec::new();
         for r in &self.results {
@@ -95,37 +62,53 @@ impl Report {
                 return Err(invalid(format!("code length {} appears twice", r.bits)));
             }
             seen.push(r.bits);
-            r.validate()?;
+            validate_eval(r)?;
         }
         Ok(())
     }
 }
 
-impl BitsResult {
-    /// Checks this entry's numbers (see [`Report::validate`]).
-    pub fn validate(&self) -> Result<(), ReportError> {
-        let b = self.bits;
-        check_rate(b, "mAP", self.map)?;
-        if let Some(m) = self.map_tie_aware {
-            check_rate(b, "tie-aware mAP", m)?;
-        }
-        check_rate(b, "precision within the radius", self.precision_radius)?;
-        check_rate(b, "recall within the radius", self.recall_radius)?;
-        for &(k, p) in &self.precision_at_k {
-            if k == 0 {
-                return Err(invalid(format!("{b} bits: precision@k with k = 0")));
-            }
-            check_rate(b, "precision@k", p)?;
-        }
-        for p in &self.pr_curve {
-            check_rate(b, "PR-curve precision", p.precision)?;
-            check_rate(b, "PR-curve recall", p.recall)?;
-        }
-        if let Some(h) = &self.histogram {
-            h.check_bits(b)?;
-        }
-        Ok(())
+/// Checks one evaluation's numbers (see [`Report::validate`]).
+fn validate_eval(r: &EvalReport) -> Result<(), ReportError> {
+    let b = r.bits;
+    check_rate(b, "mAP", r.map)?;
+    check_rate(b, "tie-aware mAP", r.map_tie_aware)?;
+    if let Some(m) = r.map_at_k {
+        check_rate(b, "mAP@k", m)?;
     }
+    check_rate(b, "precision@k", r.precision_at_k)?;
+    check_rate(b, "precision within the radius", r.precision_radius)?;
+    check_rate(b, "recall within the radius", r.recall_radius)?;
+    for p in &r.precision_at_k_curve {
+        if p.k == 0 {
+            return Err(invalid(format!("{b} bits: precision@k curve with k = 0")));
+        }
+        check_rate(b, "precision@k curve", p.precision)?;
+    }
+    for p in &r.pr_curve {
+        check_rate(b, "PR-curve precision", p.precision)?;
+        check_rate(b, "PR-curve recall", p.recall)?;
+    }
+    check_histogram(r)
+}
+
+fn check_histogram(r: &EvalReport) -> Result<(), ReportError> {
+    let h = &r.distance_histogram;
+    let (rel, irr) = (h.relevant.len(), h.irrelevant.len());
+    if (rel == 0 && irr == 0) || (rel == r.bits + 1 && irr == r.bits + 1) {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "{} bits: the distance histogram has {rel} relevant and {irr} irrelevant bins, expected {}",
+        r.bits,
+        r.bits + 1
+    )))
+}
+
+/// True when the evaluation carries a distance histogram worth plotting.
+pub(crate) fn has_histogram(r: &EvalReport) -> bool {
+    let h = &r.distance_histogram;
+    h.relevant.iter().chain(&h.irrelevant).any(|&c| c > 0)
 }
 
 fn check_rate(bits: usize, what: &str, value: f64) -> Result<(), ReportError> {

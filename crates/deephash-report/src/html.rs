@@ -2,7 +2,10 @@
 
 use std::fmt::Write;
 
-use crate::{BitsResult, ExampleGrid, ExampleHit, Report, ReportError, charts};
+use deephash_metrics::EvalReport;
+
+use crate::data::has_histogram;
+use crate::{ExampleGrid, ExampleHit, Report, ReportError, charts};
 
 const STYLE: &str = include_str!("style.css");
 /// The precision@k cut-offs shown as table columns when the results have them.
@@ -71,7 +74,7 @@ fn note(text: &str) -> String {
     format!("<p class=\"note\">{}</p>\n", escape(text))
 }
 
-fn map_table(results: &[BitsResult]) -> String {
+fn map_table(results: &[EvalReport]) -> String {
     if results.is_empty() {
         return section(
             "map-table",
@@ -79,60 +82,82 @@ fn map_table(results: &[BitsResult]) -> String {
             &note("No results to show."),
         );
     }
-    let ks: Vec<usize> = TABLE_KS
-        .into_iter()
-        .filter(|k| results.iter().all(|r| p_at(r, *k).is_some()))
-        .collect();
+    let ks = table_ks(results);
+    let topk = results[0].topk.filter(|_| {
+        results
+            .iter()
+            .all(|r| r.topk == results[0].topk && r.map_at_k.is_some())
+    });
     let radius = results[0].radius;
     let mut t = String::from(
         "<table>\n<thead><tr><th>Code length</th><th>mAP</th><th>mAP (tie-aware)</th>",
     );
+    if let Some(k) = topk {
+        let _ = write!(t, "<th>mAP@{k}</th>");
+    }
     for k in &ks {
         let _ = write!(t, "<th>P@{k}</th>");
     }
     let _ = write!(
         t,
-        "<th>Precision r\u{2264}{radius}</th><th>Recall r\u{2264}{radius}</th></tr></thead>\n<tbody>\n"
+        "<th>Precision r\u{2264}{radius}</th><th>Recall r\u{2264}{radius}</th><th>Queries \u{d7} database</th></tr></thead>\n<tbody>\n"
     );
     for (i, r) in results.iter().enumerate() {
-        let color = charts::series_color(i);
-        let _ = write!(
-            t,
-            "<tr><td><span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{} bits</td><td><b>{:.4}</b></td><td>{}</td>",
-            color.0,
-            color.1,
-            color.2,
-            r.bits,
-            r.map,
-            r.map_tie_aware
-                .map_or("\u{2013}".into(), |m| format!("{m:.4}"))
-        );
-        for k in &ks {
-            let _ = write!(t, "<td>{:.4}</td>", p_at(r, *k).unwrap_or(0.0));
-        }
-        let _ = writeln!(
-            t,
-            "<td>{:.4}</td><td>{:.4}</td></tr>",
-            r.precision_radius, r.recall_radius
-        );
+        t.push_str(&table_row(i, r, topk.is_some(), &ks));
     }
     t.push_str("</tbody>\n</table>\n");
     t.push_str(&note(
         "mAP over the whole ranking of the database, ties in Hamming distance broken by database index; \
          tie-aware mAP is the expected AP over all orders of tied items. Relevant = same label \
-         (multi-label: at least one shared label). A query with nothing within the radius counts as precision 0.",
+         (multi-label: at least one shared label). A query with nothing within the radius counts as precision 0; \
+         a query without any relevant item counts as 0 everywhere.",
     ));
     section("map-table", "Mean average precision", &t)
 }
 
-fn p_at(r: &BitsResult, k: usize) -> Option<f64> {
-    r.precision_at_k
-        .iter()
-        .find(|(kk, _)| *kk == k)
-        .map(|(_, p)| *p)
+fn table_row(i: usize, r: &EvalReport, with_map_at_k: bool, ks: &[usize]) -> String {
+    let c = charts::series_color(i);
+    let mut row = format!(
+        "<tr><td><span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{} bits</td><td><b>{:.4}</b></td><td>{:.4}</td>",
+        c.0, c.1, c.2, r.bits, r.map, r.map_tie_aware
+    );
+    if with_map_at_k {
+        let _ = write!(row, "<td>{:.4}</td>", r.map_at_k.unwrap_or(0.0));
+    }
+    for &k in ks {
+        let _ = write!(row, "<td>{:.4}</td>", p_at(r, k).unwrap_or(0.0));
+    }
+    let _ = writeln!(
+        row,
+        "<td>{:.4}</td><td>{:.4}</td><td>{} \u{d7} {}</td></tr>",
+        r.precision_radius, r.recall_radius, r.queries, r.database
+    );
+    row
 }
 
-fn curves(results: &[BitsResult]) -> Result<String, ReportError> {
+/// The precision@k columns: 10, 100, 1000 where every result has them, else each result's own k.
+fn table_ks(results: &[EvalReport]) -> Vec<usize> {
+    let mut ks: Vec<usize> = TABLE_KS
+        .into_iter()
+        .filter(|k| results.iter().all(|r| p_at(r, *k).is_some()))
+        .collect();
+    if ks.is_empty() && results.iter().all(|r| r.k == results[0].k) {
+        ks.push(results[0].k);
+    }
+    ks
+}
+
+fn p_at(r: &EvalReport, k: usize) -> Option<f64> {
+    if r.k == k {
+        return Some(r.precision_at_k);
+    }
+    r.precision_at_k_curve
+        .iter()
+        .find(|p| p.k == k)
+        .map(|p| p.precision)
+}
+
+fn curves(results: &[EvalReport]) -> Result<String, ReportError> {
     let radius = results.first().map_or(2, |r| r.radius);
     let mut out = String::from("<div class=\"row\">\n");
     out.push_str(&section(
@@ -151,18 +176,14 @@ fn curves(results: &[BitsResult]) -> Result<String, ReportError> {
     Ok(out)
 }
 
-fn histograms(results: &[BitsResult]) -> Result<String, ReportError> {
+fn histograms(results: &[EvalReport]) -> Result<String, ReportError> {
     let mut body = String::from("<div class=\"grid\">\n");
-    for r in results {
-        if let Some(h) = &r.histogram {
-            body.push_str(&format!(
-                "<figure>{}</figure>\n",
-                charts::distance_histogram(r.bits, h)?
-            ));
-        }
+    for r in results.iter().filter(|r| has_histogram(r)) {
+        let svg = charts::distance_histogram(r.bits, &r.distance_histogram)?;
+        let _ = writeln!(body, "<figure>{svg}</figure>");
     }
     body.push_str("</div>\n");
-    if results.iter().all(|r| r.histogram.is_none()) {
+    if !results.iter().any(has_histogram) {
         body = note("No distance histogram was computed.");
     } else {
         body.push_str(&note(

@@ -1,7 +1,7 @@
 //! A self-contained HTML report of retrieval quality for learned binary hash codes.
 //!
-//! [`Report`] holds the numbers of one evaluation (one [`BitsResult`] per code length, plus an
-//! optional grid of example queries); [`Report::render`] turns it into a single HTML page and
+//! [`Report`] holds the numbers of one evaluation (one [`EvalReport`] of `deephash-metrics` per
+//! code length, plus an optional grid of example queries); [`Report::render`] turns it into a single HTML page and
 //! [`Report::write`] stores it atomically. The page needs no network to be viewed: the plots are
 //! inline SVG drawn with `plotters`, the styles are inline CSS and the thumbnails are PNG `data:`
 //! URIs. It shows the mAP table per code length, the precision-recall curve, the precision@k
@@ -13,12 +13,11 @@
 mod charts;
 mod data;
 mod error;
-mod histogram;
 mod html;
 mod thumbnail;
 mod write;
 
-pub use data::{BitsResult, ExampleGrid, ExampleHit, ExampleQuery, PrPoint, Report};
+pub use data::{ExampleGrid, ExampleHit, ExampleQuery, Report};
+pub use deephash_metrics::{DistanceHistogram, EvalReport, PrPoint, PrecisionAtK};
 pub use error::ReportError;
-pub use histogram::DistanceHistogram;
 pub use thumbnail::Thumbnail;

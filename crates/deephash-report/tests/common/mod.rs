@@ -1,12 +1,10 @@
-//! A synthetic but internally consistent report: codes of 10 clustered classes, their real
-//! distance histograms, plausible curves and patterned thumbnails. Shared by the tests and
+//! A synthetic but internally consistent report: codes of 10 clustered classes, evaluated for
+//! real by `deephash-metrics`, and patterned thumbnails. Shared by the tests and
 //! the `sample_report` example (which writes it for a look in a browser).
 
 use deephash_codes::{CodeMatrix, Labels};
-use deephash_report::{
-    BitsResult, DistanceHistogram, ExampleGrid, ExampleHit, ExampleQuery, PrPoint, Report,
-    Thumbnail,
-};
+use deephash_metrics::EvalConfig;
+use deephash_report::{EvalReport, ExampleGrid, ExampleHit, ExampleQuery, Report, Thumbnail};
 
 /// xorshift64: a tiny deterministic generator, enough for test data.
 pub struct Rng(pub u64);
@@ -48,37 +46,12 @@ pub fn clustered_codes(
     )
 }
 
-/// A result for `bits` with a real histogram and smooth made-up curves.
-pub fn bits_result(bits: usize, map: f64) -> BitsResult {
+/// A real evaluation of clustered codes of `bits` bits (`flip`/256: bit noise, lower is better).
+pub fn eval_result(bits: usize, flip: u64) -> EvalReport {
     let mut rng = Rng(bits as u64 * 31 + 1);
-    let (q, ql) = clustered_codes(&mut rng, 60, bits, 10, 40);
-    let (db, dbl) = clustered_codes(&mut rng, 300, bits, 10, 40);
-    let histogram = DistanceHistogram::from_codes(&q, &ql, &db, &dbl).unwrap();
-    let pr_curve = (0..=bits as u32)
-        .map(|r| {
-            let t = r as f64 / bits as f64;
-            PrPoint {
-                radius: r,
-                recall: (1.0 - (-6.0 * t).exp()).min(1.0),
-                precision: 0.1 + (map - 0.1) * (1.0 - t * t),
-            }
-        })
-        .collect();
-    let precision_at_k = [1, 5, 10, 20, 50, 100, 200, 500, 1000]
-        .iter()
-        .map(|&k| (k, map * (1.0 - (k as f64).ln() / 40.0)))
-        .collect();
-    BitsResult {
-        bits,
-        map,
-        map_tie_aware: Some(map - 0.004),
-        radius: 2,
-        precision_radius: map * 0.9,
-        recall_radius: 0.05 * bits as f64 / 16.0,
-        precision_at_k,
-        pr_curve,
-        histogram: Some(histogram),
-    }
+    let (q, ql) = clustered_codes(&mut rng, 60, bits, 10, flip);
+    let (db, dbl) = clustered_codes(&mut rng, 1200, bits, 10, flip);
+    deephash_metrics::evaluate(&q, &ql, &db, &dbl, &EvalConfig::default()).unwrap()
 }
 
 /// A 28 × 28 greyscale pattern that differs by class and item.
@@ -128,9 +101,9 @@ pub fn sample_report() -> Report {
             ),
         ],
         results: vec![
-            bits_result(16, 0.71),
-            bits_result(32, 0.8),
-            bits_result(64, 0.86),
+            eval_result(16, 40),
+            eval_result(32, 48),
+            eval_result(64, 56),
         ],
         examples: Some(examples(64)),
     }
