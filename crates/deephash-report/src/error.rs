@@ -19,6 +19,9 @@ pub enum ReportError {
         height: u32,
         message: String,
     },
+    /// A code or label file could not be read or written (the message names it).
+    #[error(transparent)]
+    Codes(#[from] deephash_codes::CodesError),
     /// The report file could not be written.
     #[error("{path}: {source}")]
     Io {

@@ -8,16 +8,25 @@
 //! curve, precision and recall within a Hamming radius, histograms of Hamming distances for
 //! relevant vs irrelevant pairs and the top results of example queries.
 //!
+//! It also holds the burn-free pieces of the retrieval workflow shared by `deephash demo`,
+//! `deephash eval --run` and `deephash reproduce`: picking example queries ([`pick_queries`],
+//! [`example_grid`]), the console table ([`map_table_text`]) and `metrics.json`
+//! ([`write_metrics_json`]).
+//!
 //! This crate does not depend on the deep-learning framework.
 
 mod charts;
 mod data;
 mod error;
+mod examples;
 mod html;
+mod summary;
 mod thumbnail;
 mod write;
 
 pub use data::{ExampleGrid, ExampleHit, ExampleQuery, Report};
 pub use deephash_metrics::{DistanceHistogram, EvalReport, PrPoint, PrecisionAtK};
 pub use error::ReportError;
+pub use examples::{CodeSet, example_grid, pick_queries, top_k};
+pub use summary::{map_table_text, write_metrics_json};
 pub use thumbnail::Thumbnail;
