@@ -197,7 +197,6 @@ mod tests {
         assert!(grid.queries[1].hits[0].relevant);
         let err = example_grid(set, &[2], 2, &mut image, &|_, _| String::new()).unwrap_err();
         assert!(err.to_string().contains("example query 2"), "{err}");
-        drop(image);
         assert_eq!(asked.len(), 2 + 4);
     }
 }
