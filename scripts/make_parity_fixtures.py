@@ -243,6 +243,7 @@ def image_fixture(out_dir, manifest):
     with torch.no_grad():
         model(imagenet_transform()(image.convert("RGB")).unsqueeze(0))
     save_file({"features": hook["features"].contiguous()}, os.path.join(out_dir, "image.expected.safetensors"))
+    np.save(os.path.join(out_dir, "image.features.npy"), hook["features"].numpy().astype(np.float32))
     manifest["image"] = dict(kind="image", image="image.png", weights="resnet18.pth", backbone="resnet18")
 
 
