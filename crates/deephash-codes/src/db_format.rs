@@ -82,9 +82,21 @@ impl CodeDb {
 
     /// Writes the database to `path` atomically (temporary file + rename).
     pub fn write(&self, path: &Path) -> Result<(), CodesError> {
-        self.validate()?;
-        let bytes = encode(self);
+        let bytes = self.to_bytes()?;
         write_atomically(path, |file| file.write_all(&bytes))
+    }
+
+    /// The file image of the database (what [`CodeDb::write`] writes), for
+    /// embedding in other files; its length is a multiple of nothing in particular.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CodesError> {
+        self.validate()?;
+        Ok(encode(self))
+    }
+
+    /// Parses and validates a file image made by [`CodeDb::to_bytes`]; `path`
+    /// names the containing file in errors.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, CodesError> {
+        read_db_bytes(path, bytes)
     }
 
     /// Reads and fully validates a database written by [`CodeDb::write`].

@@ -1,0 +1,63 @@
+//! Index files round-trip, and damaged ones are refused with a precise message.
+
+use deephash_codes::{CodeDb, CodeMatrix, Labels};
+use deephash_index::index_file::{read_index, write_index};
+use deephash_index::{HammingIndex, IndexKind, LinearScan};
+
+fn db() -> CodeDb {
+    let codes = CodeMatrix::from_packed(
+        32,
+        (0..400u32)
+            .flat_map(|i| i.wrapping_mul(2654435761).to_be_bytes())
+            .collect(),
+    )
+    .unwrap();
+    CodeDb {
+        codes,
+        ids: Some((0..400).map(|i| format!("p{i}")).collect()),
+        labels: Some(Labels::Single(vec![3; 400])),
+    }
+}
+
+#[test]
+fn both_kinds_roundtrip_and_search_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db();
+    let want = LinearScan::new(&db.codes)
+        .unwrap()
+        .knn(&db.codes, 7)
+        .unwrap();
+    for kind in [IndexKind::Scan, IndexKind::Mih] {
+        let path = dir.path().join(format!("{}.dhi", kind.name()));
+        write_index(&path, &db, kind).unwrap();
+        let loaded = read_index(&path).unwrap();
+        assert_eq!(loaded.kind, kind);
+        assert_eq!(loaded.db, db);
+        assert_eq!(loaded.index.knn(&db.codes, 7).unwrap(), want);
+    }
+}
+
+#[test]
+fn corruption_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("i.dhi");
+    write_index(&path, &db(), IndexKind::Mih).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let expect = |data: &[u8], needle: &str| {
+        std::fs::write(&path, data).unwrap();
+        let msg = read_index(&path).err().expect("must fail").to_string();
+        assert!(
+            msg.contains(needle) && msg.contains("i.dhi"),
+            "{msg} lacks {needle}"
+        );
+    };
+    expect(&bytes[..bytes.len() - 10], "truncated");
+    let mut b = bytes.clone();
+    *b.last_mut().unwrap() ^= 1;
+    expect(&b, "MIH section checksum");
+    let mut b = bytes.clone();
+    b[100] ^= 1;
+    expect(&b, "checksum");
+    expect(b"", "empty");
+    expect(b"DHCODEDB", "wrong magic");
+}
