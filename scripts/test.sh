@@ -1,5 +1,18 @@
 #!/usr/bin/env bash
-# The project's test suite: everything CI runs. Installs what the tests need first.
+# The project's test suite: everything CI runs. Installs what the tests need first:
+# - Debian's chromium + chromium-driver for the web page's browser test (deephash-serve).
+# Everything else (fixtures, the bundled Fashion-MNIST subset) is in the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing chromium and chromium-driver for the browser test" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+      || echo "test.sh: could not install chromium; the browser test will report itself skipped" >&2
+  else
+    echo "test.sh: chromium/chromedriver missing and no root apt-get; the browser test will report itself skipped" >&2
+  fi
+fi
+
 cargo test --workspace --locked
