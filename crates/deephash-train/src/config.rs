@@ -1,0 +1,96 @@
+//! The full configuration of a training run, written to `RUN/config.toml`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::TrainError;
+use crate::loss::HashLoss;
+use crate::optim::OptimizerSettings;
+use crate::schedule::Schedule;
+
+/// What is trained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrainMode {
+    /// Backbone features computed once (eval mode), cached; only the head is trained.
+    #[default]
+    Frozen,
+    /// The whole network end to end.
+    Finetune,
+}
+
+impl std::str::FromStr for TrainMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "frozen" => Ok(TrainMode::Frozen),
+            "finetune" => Ok(TrainMode::Finetune),
+            _ => Err(format!("unknown mode `{s}` (expected frozen or finetune)")),
+        }
+    }
+}
+
+impl std::fmt::Display for TrainMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TrainMode::Frozen => "frozen",
+            TrainMode::Finetune => "finetune",
+        })
+    }
+}
+
+/// Settings of the optimisation loop (everything but the data and the network).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoopConfig {
+    /// Frozen or fine-tune.
+    pub mode: TrainMode,
+    /// Epochs to train.
+    pub epochs: usize,
+    /// Classes per batch (P).
+    pub classes_per_batch: usize,
+    /// Samples per class in a batch (K).
+    pub per_class: usize,
+    /// Objective.
+    pub loss: HashLoss,
+    /// Optimiser.
+    pub optimizer: OptimizerSettings,
+    /// Learning-rate schedule of the head (the backbone's is scaled by `backbone_lr_mult`).
+    pub schedule: Schedule,
+    /// Backbone learning rate as a multiple of the head's (fine-tune mode).
+    pub backbone_lr_mult: f64,
+    /// Validate every this many epochs (and always after the last).
+    pub validate_every: usize,
+    /// Seed of every random choice (initialisation, split, batches, augmentation).
+    pub seed: u64,
+}
+
+impl LoopConfig {
+    /// Checks the settings for values that cannot work.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let bad = |m: &str| Err(TrainError::Config(m.to_string()));
+        if self.epochs == 0 {
+            return bad("--epochs must be at least 1");
+        }
+        if self.classes_per_batch < 2 {
+            return bad("a batch needs at least 2 classes to have negatives");
+        }
+        if self.per_class < 2 {
+            return bad("a batch needs at least 2 samples per class to have positives");
+        }
+        if !(self.schedule.base_lr > 0.0 && self.schedule.base_lr.is_finite()) {
+            return bad("--lr must be a positive number");
+        }
+        if !(self.loss.margin >= 0.0) {
+            return bad("--margin must be >= 0");
+        }
+        if self.backbone_lr_mult < 0.0 {
+            return bad("--backbone-lr-mult must be >= 0");
+        }
+        Ok(())
+    }
+
+    /// Batch size `P * K`.
+    pub fn batch_size(&self) -> usize {
+        self.classes_per_batch * self.per_class
+    }
+}

@@ -1,0 +1,77 @@
+//! `--mode finetune`: the whole network trained end to end on images.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
+use deephash_model::HashNet;
+
+use crate::TrainError;
+use crate::embeddings::{Embeddings, RetrievalScorer};
+use crate::source::ImageSource;
+use crate::trainer::{LoopOptions, LoopOutcome, TrainSamples, train_loop};
+use crate::{CheckpointState, LoopConfig, RunDir};
+
+/// Relaxed codes of the images `rows` of `source` through `net` in eval mode (evaluation
+/// transform, batches of `batch`).
+pub fn net_embeddings(
+    net: &HashNet,
+    source: &dyn ImageSource,
+    rows: &[usize],
+    labels: &[Vec<u32>],
+    batch: usize,
+    device: &Device,
+) -> Result<Embeddings, TrainError> {
+    let net = net.valid();
+    let mut values = Vec::new();
+    let mut bits = 0;
+    for chunk in rows.chunks(batch.max(1)) {
+        let (pixels, shape) = source.pixels(chunk, None)?;
+        let x = Tensor::<4>::from_data(TensorData::new(pixels, shape), device);
+        let h = net.forward(x);
+        bits = h.dims()[1];
+        values.extend(
+            h.into_data()
+                .to_vec::<f32>()
+                .map_err(|e| TrainError::Config(format!("reading codes: {e:?}")))?,
+        );
+    }
+    Ok(Embeddings {
+        values,
+        bits,
+        labels: rows.iter().map(|&i| labels[i].clone()).collect(),
+    })
+}
+
+/// Trains `net` on the images `train` of `source` (validating `val` against `train`).
+#[allow(clippy::too_many_arguments)]
+pub fn train_finetune(
+    run: &RunDir,
+    cfg: &LoopConfig,
+    net: HashNet,
+    state: CheckpointState,
+    optim: burn::optim::ModuleOptimizer,
+    source: &dyn ImageSource,
+    split: (&[usize], &[usize]),
+    scorer: Option<&dyn RetrievalScorer>,
+    opts: &LoopOptions,
+) -> Result<(HashNet, LoopOutcome), TrainError> {
+    let device = net.devices().first().cloned().unwrap_or_else(Device::default);
+    let plain = device.clone().without_autodiff();
+    let labels = source.labels();
+    let (train, val) = split;
+    let eval_batch = cfg.batch_size().max(64);
+    let forward = |n: &HashNet, idx: &[usize], seed: u64| {
+        let (pixels, shape) = source.pixels(idx, Some(seed))?;
+        let x = Tensor::<4>::from_data(TensorData::new(pixels, shape), &device);
+        Ok(n.forward(x))
+    };
+    let mut validate = |n: &HashNet| -> Result<f64, TrainError> {
+        let scorer = scorer.expect("validation only with a scorer");
+        let q = net_embeddings(n, source, val, &labels, eval_batch, &plain)?;
+        let db = net_embeddings(n, source, train, &labels, eval_batch, &plain)?;
+        scorer.score(&q, &db).map_err(TrainError::Config)
+    };
+    let validate_ref: Option<&mut crate::trainer::Validate<'_, HashNet>> =
+        if scorer.is_some() && !val.is_empty() { Some(&mut validate) } else { None };
+    let samples = TrainSamples { labels: &labels, candidates: train };
+    train_loop(run, cfg, net, optim, state, &samples, &forward, validate_ref, opts)
+}

@@ -1,0 +1,79 @@
+//! `RUN/config.toml`: everything needed to continue, reproduce or use a run.
+
+use std::path::{Path, PathBuf};
+
+use deephash_model::{BackboneKind, HashNetConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::TrainError;
+use crate::config::LoopConfig;
+
+/// Where the data came from and how it was split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSpec {
+    /// Data set name as on the command line (`fashion-mnist`, `cub`, `dogs`, `folder`, `list`).
+    pub dataset: String,
+    /// Its directory (absent: the data set's default location).
+    pub data_dir: Option<PathBuf>,
+    /// Fraction of each training class held out for model selection.
+    pub val_fraction: f64,
+    /// Augmented views per training image in frozen mode (0: the evaluation view only).
+    pub views: usize,
+    /// Use only the first this many images of each class in each split (quick runs).
+    #[serde(default)]
+    pub max_per_class: Option<usize>,
+}
+
+/// Indices of the first `max` samples of each class (first label), in order.
+pub fn first_per_class(labels: &[Vec<u32>], max: usize) -> Vec<usize> {
+    let mut seen = std::collections::HashMap::new();
+    (0..labels.len())
+        .filter(|&i| {
+            let n = seen.entry(labels[i].first().copied()).or_insert(0usize);
+            *n += 1;
+            *n <= max
+        })
+        .collect()
+}
+
+/// The full configuration of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// Backbone name (decides the input preprocessing).
+    pub backbone: BackboneKind,
+    /// Initial backbone weights, when pretrained.
+    pub weights: Option<PathBuf>,
+    /// The network.
+    pub model: HashNetConfig,
+    /// The data.
+    pub data: DataSpec,
+    /// The optimisation loop.
+    pub train: LoopConfig,
+    /// `--device` as given.
+    pub device: String,
+}
+
+impl RunConfig {
+    /// Code length.
+    pub fn bits(&self) -> usize {
+        self.model.bits
+    }
+
+    /// Writes the configuration as TOML to `path` atomically.
+    pub fn save(&self, path: &Path) -> Result<(), TrainError> {
+        let text = toml::to_string_pretty(self).map_err(|e| TrainError::Format {
+            path: path.to_path_buf(),
+            message: format!("cannot serialise the configuration: {e}"),
+        })?;
+        crate::atomic::write(path, text.as_bytes())
+    }
+
+    /// Reads a configuration written by [`RunConfig::save`].
+    pub fn load(path: &Path) -> Result<Self, TrainError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
+        toml::from_str(&text).map_err(|e| TrainError::Format {
+            path: path.to_path_buf(),
+            message: format!("not a run configuration: {e}"),
+        })
+    }
+}
