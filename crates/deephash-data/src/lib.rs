@@ -40,3 +40,10 @@ pub use rgb::RgbImage;
 pub use spec::{DatasetKind, DatasetSpec};
 pub use split::stratified_split;
 pub use transform::{Crop, CropMode, Resize, TransformConfig};
+pub mod cache;
+pub mod loader;
+pub mod sampler;
+
+pub use cache::DecodedCache;
+pub use loader::{Batch, BatchLoader, LoaderConfig, load_batches, make_batch};
+pub use sampler::{PkSampler, sequential_batches};
