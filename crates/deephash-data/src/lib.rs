@@ -13,6 +13,7 @@ pub mod decode;
 pub mod dogs;
 pub mod error;
 pub mod fashion;
+pub mod fetch;
 pub mod files;
 pub mod folder;
 pub mod idx;
