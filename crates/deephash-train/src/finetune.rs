@@ -53,13 +53,14 @@ pub fn train_finetune(
     split: (&[usize], &[usize]),
     scorer: Option<&dyn RetrievalScorer>,
     opts: &LoopOptions,
+    device: &Device,
 ) -> Result<(HashNet, LoopOutcome), TrainError> {
-    let device = net.devices().first().cloned().unwrap_or_else(Device::default);
+    let device = device.clone();
     let plain = device.clone().without_autodiff();
     let labels = source.labels();
     let (train, val) = split;
     let eval_batch = cfg.batch_size().max(64);
-    let forward = |n: &HashNet, idx: &[usize], seed: u64| {
+    let forward = |n: &HashNet, idx: &[usize], seed: u64| -> Result<Tensor<2>, TrainError> {
         let (pixels, shape) = source.pixels(idx, Some(seed))?;
         let x = Tensor::<4>::from_data(TensorData::new(pixels, shape), &device);
         Ok(n.forward(x))
@@ -71,7 +72,11 @@ pub fn train_finetune(
         scorer.score(&q, &db).map_err(TrainError::Config)
     };
     let validate_ref: Option<&mut crate::trainer::Validate<'_, HashNet>> =
-        if scorer.is_some() && !val.is_empty() { Some(&mut validate) } else { None };
+        if scorer.is_some() && !val.is_empty() {
+            Some(&mut validate as &mut crate::trainer::Validate<'_, HashNet>)
+        } else {
+            None
+        };
     let samples = TrainSamples { labels: &labels, candidates: train };
     train_loop(run, cfg, net, optim, state, &samples, &forward, validate_ref, opts)
 }

@@ -63,11 +63,12 @@ pub fn train_frozen(
     split: (&[usize], &[usize]),
     scorer: Option<&dyn RetrievalScorer>,
     opts: &LoopOptions,
+    device: &Device,
 ) -> Result<(HashHead, LoopOutcome), TrainError> {
-    let device = head.devices().first().cloned().unwrap_or_else(Device::default);
+    let device = device.clone();
     let plain = device.clone().without_autodiff();
     let (train, val) = split;
-    let forward = |h: &HashHead, idx: &[usize], seed: u64| {
+    let forward = |h: &HashHead, idx: &[usize], seed: u64| -> Result<burn::tensor::Tensor<2>, TrainError> {
         let x = if data.views.is_empty() {
             data.eval.gather(idx, &device)
         } else {
@@ -90,7 +91,11 @@ pub fn train_frozen(
         scorer.score(&q, &db).map_err(TrainError::Config)
     };
     let validate_ref: Option<&mut crate::trainer::Validate<'_, HashHead>> =
-        if scorer.is_some() && !val.is_empty() { Some(&mut validate) } else { None };
+        if scorer.is_some() && !val.is_empty() {
+            Some(&mut validate as &mut crate::trainer::Validate<'_, HashHead>)
+        } else {
+            None
+        };
     let samples = TrainSamples { labels: &data.labels, candidates: train };
     train_loop(run, cfg, head, optim, state, &samples, &forward, validate_ref, opts)
 }

@@ -114,7 +114,7 @@ pub fn train_loop<M: TrainModule>(
         let train_seconds = start.elapsed().as_secs_f64();
         let due = (epoch + 1) % cfg.validate_every.max(1) == 0 || epoch + 1 == cfg.epochs;
         let val_map = match (&mut validate, due) {
-            (Some(v), true) => Some(v(&module)?),
+            (Some(v), true) => Some((*v)(&module)?),
             _ => None,
         };
         let is_best = match (val_map, state.best_map) {

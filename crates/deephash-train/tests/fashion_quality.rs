@@ -92,7 +92,7 @@ fn small_cnn_from_scratch_on_fashion_mnist() {
         let scorer = common::sign_map;
         let opts = LoopOptions { quiet: false, ..Default::default() };
         let (_, _) = train_finetune(
-            &run, &cfg.train, net, state, optim, &train, (&tr, &va), Some(&scorer), &opts,
+            &run, &cfg.train, net, state, optim, &train, (&tr, &va), Some(&scorer), &opts, &device,
         )
         .unwrap();
         let seconds = start.elapsed().as_secs_f64();

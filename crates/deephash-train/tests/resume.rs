@@ -81,7 +81,7 @@ fn train(dir: &Path, stop: Option<usize>, resume: bool) -> bool {
     let opts = LoopOptions { quiet: true, interrupt: None, stop_after_epochs: stop };
     let scorer = common::sign_map;
     let (_, outcome) = train_frozen(
-        &run, &cfg.train, head, state, optim, &data, (&train, &val), Some(&scorer), &opts,
+        &run, &cfg.train, head, state, optim, &data, (&train, &val), Some(&scorer), &opts, &device,
     )
     .unwrap();
     outcome.finished

@@ -1,10 +1,442 @@
-//! `deephash train` (placeholder until its issue lands).
+//! `deephash train`: train a hashing model into a run directory, select the epoch on a
+//! validation split carved from the training split, then evaluate once on the test split.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use deephash_codes::{CodeMatrix, Labels};
+use deephash_data::{DatasetKind, DatasetSpec, Split};
+use deephash_metrics::{EvalConfig, EvalReport, evaluate};
+use deephash_model::burn::module::Module;
+use deephash_model::burn::tensor::Device;
+use deephash_model::{BackboneKind, DeviceSpec, HashNet, HashNetConfig, HeadKind};
+use deephash_train::checkpoint::{load_module, resume_or_start, save_module};
+use deephash_train::dataset_source::DatasetSource;
+use deephash_train::features::{FeatureTable, cached_features, extract_features, feature_bar};
+use deephash_train::finetune::train_finetune;
+use deephash_train::frozen::{FrozenData, train_frozen};
+use deephash_train::loss::{Mining, default_margin};
+use deephash_train::memory_source::transforms_for;
+use deephash_train::optim::OptimizerKind;
+use deephash_train::schedule::ScheduleKind;
+use deephash_train::run_config::first_per_class;
+use deephash_train::split::validation_split;
+use deephash_train::trainer::LoopOptions;
+use deephash_train::{
+    DataSpec, Embeddings, ImageSource, RunConfig, RunDir, TrainMode, TrainedModel, recipe,
+};
 
 /// Arguments of `deephash train`.
-#[derive(clap::Args)]
-pub struct Args {}
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  # small CNN from scratch on the bundled Fashion-MNIST subset, 64-bit codes (about a minute)
+  deephash train --dataset fashion-mnist --backbone small-cnn --bits 64 --out runs/fm64
+  # frozen pretrained EfficientNet-Lite0 features, only the hash head trained
+  deephash train --dataset cub --data-dir CUB_200_2011 --backbone efficientnet-lite0 \\
+      --weights weights/efficientnet_lite0.pth --bits 16 --out runs/cub16
+  # the seed's fine-tuning recipe on a GPU
+  deephash train --dataset cub --data-dir CUB_200_2011 --backbone resnet18 \\
+      --weights weights/resnet18-f37072fd.pth --mode finetune --device cuda --bits 64 --out runs/r18
+  # continue an interrupted run exactly where it stopped
+  deephash train --resume runs/r18")]
+pub struct Args {
+    /// Data set: fashion-mnist (bundled subset by default), cub, dogs, folder, list.
+    #[arg(long, default_value = "fashion-mnist")]
+    pub dataset: String,
+    /// Data set folder (or list file); optional for fashion-mnist.
+    #[arg(long, value_name = "PATH")]
+    pub data_dir: Option<PathBuf>,
+    /// Backbone: resnet18, resnet34, resnet50, efficientnet-lite0, small-cnn.
+    #[arg(long, default_value = "small-cnn")]
+    pub backbone: String,
+    /// Pretrained backbone weights (.pth or .safetensors).
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Code length in bits.
+    #[arg(long, default_value_t = 64)]
+    pub bits: usize,
+    /// Hash head: linear (tanh, the seed's) or dae (divide-and-encode).
+    #[arg(long, default_value = "linear")]
+    pub head: String,
+    /// frozen (cached backbone features, head only) or finetune (end to end). Default:
+    /// finetune for small-cnn, frozen otherwise.
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Epochs (default: the backbone's recipe).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Head learning rate (default: the recipe's).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Backbone learning rate as a multiple of --lr (finetune).
+    #[arg(long, default_value_t = 1.0)]
+    pub backbone_lr_mult: f64,
+    /// Optimiser: sgd (momentum 0.9, weight decay 5e-4), adam, adamw.
+    #[arg(long)]
+    pub optimizer: Option<String>,
+    /// Weight decay (default: the recipe's).
+    #[arg(long)]
+    pub weight_decay: Option<f32>,
+    /// Schedule: constant, step:N[:GAMMA], cosine[:MIN_FACTOR].
+    #[arg(long)]
+    pub schedule: Option<String>,
+    /// Linear warm-up epochs.
+    #[arg(long)]
+    pub warmup: Option<usize>,
+    /// Triplet margin (default bits/4 + 4: 8 for 16 bits, 20 for 64).
+    #[arg(long)]
+    pub margin: Option<f32>,
+    /// Triplet mining: all (the seed's), batch-hard, semi-hard.
+    #[arg(long)]
+    pub mining: Option<String>,
+    /// Weight of the quantization term pulling outputs to +-1.
+    #[arg(long)]
+    pub quantization_weight: Option<f32>,
+    /// Classes per batch (P).
+    #[arg(long, default_value_t = 10)]
+    pub classes_per_batch: usize,
+    /// Images per class in a batch (K).
+    #[arg(long, default_value_t = 8)]
+    pub per_class: usize,
+    /// Share of each training class held out for model selection.
+    #[arg(long, default_value_t = 0.1)]
+    pub val_fraction: f64,
+    /// Augmented views per image cached in frozen mode (0: the evaluation view only).
+    #[arg(long, default_value_t = 0)]
+    pub views: usize,
+    /// Only the first N images of each class of each split (quick runs and tests).
+    #[arg(long, value_name = "N")]
+    pub max_per_class: Option<usize>,
+    /// Validate every N epochs (default: the recipe's).
+    #[arg(long)]
+    pub validate_every: Option<usize>,
+    /// Run directory to create.
+    #[arg(long, value_name = "RUN", required_unless_present = "resume")]
+    pub out: Option<PathBuf>,
+    /// Continue the run in RUN from its latest checkpoint.
+    #[arg(long, value_name = "RUN", conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
+    /// cpu or cuda[:N].
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Folder for the decoded-image and feature caches (default: RUN/../.cache).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Logs only, no progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Stop after this many epochs (as if interrupted; resume continues).
+    #[arg(long, hide = true)]
+    pub stop_after: Option<usize>,
+}
 
 /// Runs `deephash train`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`deephash train` is not available yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let (run, config) = open_run(&args)?;
+    let device_spec: DeviceSpec = config.device.parse()?;
+    let started = Instant::now();
+    let dataset = load_dataset(&config.data)?;
+    let (train_tf, eval_tf) = transforms_for(config.backbone);
+    let cache = args.cache_dir.clone().unwrap_or_else(|| default_cache(run.root()));
+    let train = DatasetSource::new(
+        dataset.split(Split::Train).to_vec(),
+        train_tf,
+        eval_tf,
+        Some(&cache.join("images")),
+        format!("{}:{:?}:train", config.data.dataset, config.data.data_dir),
+    )?;
+    let labels = train.labels();
+    let (train_rows, val_rows) =
+        validation_split(&labels, config.data.val_fraction, config.train.seed);
+    tracing::info!(train = train_rows.len(), val = val_rows.len(), "validation split");
+    let opts = LoopOptions {
+        quiet: args.quiet,
+        interrupt: Some(interrupt_flag()?),
+        stop_after_epochs: args.stop_after,
+    };
+    let finished = match config.train.mode {
+        TrainMode::Frozen => frozen(&run, &config, &device_spec, &train, (&train_rows, &val_rows), &cache, &opts)?,
+        TrainMode::Finetune => finetune(&run, &config, &device_spec, &train, (&train_rows, &val_rows), &opts)?,
+    };
+    if !finished {
+        println!("stopped early; continue with: deephash train --resume {}", run.root().display());
+        return Ok(());
+    }
+    let test = DatasetSource::new(
+        dataset.split(Split::Test).to_vec(),
+        train_tf,
+        eval_tf,
+        Some(&cache.join("images")),
+        format!("{}:{:?}:test", config.data.dataset, config.data.data_dir),
+    )?;
+    let report = final_metrics(&run, &device_spec, &test, &train)?;
+    println!(
+        "{}: {} bits, test mAP {:.4} ({} queries vs {} database), {:.1} s; run in {}",
+        config.backbone,
+        config.bits(),
+        report.map,
+        report.queries,
+        report.database,
+        started.elapsed().as_secs_f64(),
+        run.root().display()
+    );
+    Ok(())
+}
+
+fn interrupt_flag() -> anyhow::Result<Arc<AtomicBool>> {
+    Ok(deephash_train::interrupt::install_ctrlc()?)
+}
+
+fn default_cache(run: &Path) -> PathBuf {
+    run.parent().unwrap_or(Path::new(".")).join(".deephash-cache")
+}
+
+/// Creates the run directory from the arguments, or opens it for `--resume`.
+fn open_run(args: &Args) -> anyhow::Result<(RunDir, RunConfig)> {
+    if let Some(dir) = &args.resume {
+        let run = RunDir::open(dir)?;
+        let config = run.config()?;
+        return Ok((run, config));
+    }
+    let config = run_config(args)?;
+    let out = args.out.as_ref().context("--out RUN is required")?;
+    Ok((RunDir::create(out, &config)?, config))
+}
+
+/// The full configuration from the command line and the backbone's recipe.
+fn run_config(args: &Args) -> anyhow::Result<RunConfig> {
+    let backbone: BackboneKind = args.backbone.parse()?;
+    let head: HeadKind = args.head.parse()?;
+    let mode = match &args.mode {
+        Some(m) => m.parse::<TrainMode>().map_err(anyhow::Error::msg)?,
+        None => recipe::default_mode(backbone),
+    };
+    if mode == TrainMode::Frozen && args.weights.is_none() {
+        bail!("--mode frozen needs pretrained --weights (a random backbone gives useless features)");
+    }
+    let mut train = recipe::loop_config(backbone, mode, args.bits);
+    apply_overrides(&mut train, args)?;
+    train.validate()?;
+    args.dataset.parse::<DatasetKind>()?;
+    Ok(RunConfig {
+        backbone,
+        weights: args.weights.clone(),
+        model: HashNetConfig::new(backbone, head, args.bits),
+        data: DataSpec {
+            dataset: args.dataset.clone(),
+            data_dir: args.data_dir.clone(),
+            val_fraction: args.val_fraction,
+            views: args.views,
+            max_per_class: args.max_per_class,
+        },
+        train,
+        device: args.device.clone(),
+    })
+}
+
+/// Command-line values replace the recipe's.
+fn apply_overrides(train: &mut deephash_train::LoopConfig, args: &Args) -> anyhow::Result<()> {
+    if let Some(e) = args.epochs {
+        train.epochs = e;
+        train.schedule.epochs = e;
+    }
+    if let Some(lr) = args.lr {
+        train.schedule.base_lr = lr;
+    }
+    if let Some(o) = &args.optimizer {
+        train.optimizer.kind = o.parse::<OptimizerKind>().map_err(anyhow::Error::msg)?;
+    }
+    if let Some(wd) = args.weight_decay {
+        train.optimizer.weight_decay = wd;
+    }
+    if let Some(s) = &args.schedule {
+        train.schedule.kind = s.parse::<ScheduleKind>().map_err(anyhow::Error::msg)?;
+    }
+    if let Some(w) = args.warmup {
+        train.schedule.warmup_epochs = w;
+    }
+    train.loss.margin = args.margin.unwrap_or(default_margin(args.bits));
+    if let Some(m) = &args.mining {
+        train.loss.mining = m.parse::<Mining>().map_err(anyhow::Error::msg)?;
+    }
+    if let Some(q) = args.quantization_weight {
+        train.loss.quantization_weight = q;
+    }
+    if let Some(v) = args.validate_every {
+        train.validate_every = v;
+    }
+    train.classes_per_batch = args.classes_per_batch;
+    train.per_class = args.per_class;
+    train.backbone_lr_mult = args.backbone_lr_mult;
+    train.seed = args.seed;
+    Ok(())
+}
+
+/// Loads the data set of a run (capped to `max_per_class` images per class and split).
+pub fn load_dataset(spec: &DataSpec) -> anyhow::Result<deephash_data::Dataset> {
+    let kind: DatasetKind = spec.dataset.parse()?;
+    let mut dataset = DatasetSpec::new(kind, spec.data_dir.clone()).load()?;
+    if let Some(max) = spec.max_per_class {
+        let cap = |samples: &mut Vec<deephash_data::Sample>| {
+            let labels: Vec<Vec<u32>> = samples.iter().map(|s| s.labels.clone()).collect();
+            let keep = first_per_class(&labels, max);
+            *samples = keep.into_iter().map(|i| samples[i].clone()).collect();
+        };
+        cap(&mut dataset.train);
+        cap(&mut dataset.test);
+    }
+    Ok(dataset)
+}
+
+/// The network with its pretrained backbone weights (when any) on `device`.
+fn initial_net(config: &RunConfig, device: &Device) -> anyhow::Result<HashNet> {
+    device.seed(config.train.seed);
+    let mut net = config.model.init(device)?;
+    if let Some(w) = &config.weights {
+        net.backbone = deephash_model::load_backbone_weights(net.backbone, w)?;
+    }
+    Ok(net)
+}
+
+/// Frozen mode: cached features, head training, final network = backbone + best head.
+fn frozen(
+    run: &RunDir,
+    config: &RunConfig,
+    device: &DeviceSpec,
+    train: &DatasetSource,
+    split: (&[usize], &[usize]),
+    cache: &Path,
+    opts: &LoopOptions,
+) -> anyhow::Result<bool> {
+    let plain = device.device()?;
+    let net = initial_net(config, &plain)?;
+    let data = frozen_data(config, &net, train, cache, &plain, opts.quiet)?;
+    let autodiff = device.training_device()?;
+    let head = net.head.clone().fork(&autodiff);
+    let (head, optim, state) = resume_or_start(run, head, config.train.optimizer.build())?;
+    let scorer = validation_scorer;
+    let (_, outcome) = train_frozen(run, &config.train, head, state, optim, &data, split, Some(&scorer), opts, &autodiff)?;
+    if !outcome.finished {
+        return Ok(false);
+    }
+    let head = load_module(net.head.clone(), &run.best_path())?;
+    let final_net = HashNet { backbone: net.backbone, head };
+    save_module(&final_net, &run.model_path())?;
+    Ok(true)
+}
+
+/// The cached evaluation-view and augmented-view features of the training split.
+fn frozen_data(
+    config: &RunConfig,
+    net: &HashNet,
+    train: &DatasetSource,
+    cache: &Path,
+    device: &Device,
+    quiet: bool,
+) -> anyhow::Result<FrozenData> {
+    let backbone = net.backbone.valid();
+    let weights = config.weights.as_ref().map(|w| w.display().to_string()).unwrap_or_default();
+    let base_key = format!("{}|{}|{}", config.backbone, weights, train.cache_key());
+    let file = |name: &str| cache.join("features").join(format!("{:016x}-{name}.f32", fnv(&base_key)));
+    let compute = |augment: Option<u64>, what: &str| -> Result<FeatureTable, deephash_train::TrainError> {
+        let bar = feature_bar(train.len(), what, quiet);
+        let t = extract_features(&backbone, train, augment, 64, device, &bar);
+        bar.finish_and_clear();
+        t
+    };
+    let eval = cached_features(&file("eval"), &base_key, || compute(None, "features"))?;
+    let mut views = Vec::new();
+    for v in 0..config.data.views {
+        let key = format!("{base_key}|view{v}|seed{}", config.train.seed);
+        let seed = config.train.seed ^ (v as u64 + 1) << 40;
+        views.push(cached_features(&file(&format!("view{v}-s{}", config.train.seed)), &key, || {
+            compute(Some(seed), &format!("view {}", v + 1))
+        })?);
+    }
+    Ok(FrozenData { labels: train.labels(), eval, views })
+}
+
+/// FNV-1a of a string (cache file names).
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// Finetune mode: the whole network; final network = best checkpoint.
+fn finetune(
+    run: &RunDir,
+    config: &RunConfig,
+    device: &DeviceSpec,
+    train: &DatasetSource,
+    split: (&[usize], &[usize]),
+    opts: &LoopOptions,
+) -> anyhow::Result<bool> {
+    let autodiff = device.training_device()?;
+    let net = initial_net(config, &autodiff)?;
+    let (net, optim, state) = resume_or_start(run, net, config.train.optimizer.build())?;
+    let scorer = validation_scorer;
+    let (_, outcome) = train_finetune(run, &config.train, net, state, optim, train, split, Some(&scorer), opts, &autodiff)?;
+    if !outcome.finished {
+        return Ok(false);
+    }
+    let plain = device.device()?;
+    let best = load_module(config.model.init(&plain)?, &run.best_path())?;
+    save_module(&best, &run.model_path())?;
+    Ok(true)
+}
+
+/// Validation mAP@all of sign codes (the scorer handed to the training loop).
+fn validation_scorer(queries: &Embeddings, database: &Embeddings) -> Result<f64, String> {
+    retrieval_report(queries, database).map(|r| r.map).map_err(|e| e.to_string())
+}
+
+/// Every metric of sign codes of `queries` against `database`.
+pub fn retrieval_report(queries: &Embeddings, database: &Embeddings) -> anyhow::Result<EvalReport> {
+    let q = CodeMatrix::from_signs(&queries.values, queries.bits)?;
+    let db = CodeMatrix::from_signs(&database.values, database.bits)?;
+    let (ql, dl) = labels_of(&queries.labels, &database.labels);
+    Ok(evaluate(&q, &ql, &db, &dl, &EvalConfig::default())?)
+}
+
+/// Label sets as the metrics crate's labels: single-label when every item has exactly one.
+pub fn labels_of(a: &[Vec<u32>], b: &[Vec<u32>]) -> (Labels, Labels) {
+    let single = a.iter().chain(b).all(|s| s.len() == 1);
+    if single {
+        let ids = |v: &[Vec<u32>]| Labels::Single(v.iter().map(|s| i64::from(s[0])).collect());
+        return (ids(a), ids(b));
+    }
+    let classes = a.iter().chain(b).flatten().copied().max().map_or(1, |m| m as usize + 1);
+    let matrix = |v: &[Vec<u32>]| {
+        let mut m = vec![false; v.len() * classes];
+        for (i, s) in v.iter().enumerate() {
+            for &c in s {
+                m[i * classes + c as usize] = true;
+            }
+        }
+        Labels::Multi { classes, matrix: m }
+    };
+    (matrix(a), matrix(b))
+}
+
+/// Test queries against the whole training split (evaluation transforms), once, with the
+/// selected model; writes `RUN/metrics.json`.
+fn final_metrics(
+    run: &RunDir,
+    device: &DeviceSpec,
+    test: &DatasetSource,
+    train: &DatasetSource,
+) -> anyhow::Result<EvalReport> {
+    let model = TrainedModel::load(run.root(), &device.device()?)?;
+    let all = |s: &DatasetSource| (0..s.len()).collect::<Vec<_>>();
+    let queries = model.embed_source(test, &all(test), 256)?;
+    let database = model.embed_source(train, &all(train), 256)?;
+    let report = retrieval_report(&queries, &database)?;
+    let json = serde_json::to_vec_pretty(&report)?;
+    deephash_train::atomic::write(&run.final_metrics_path(), &json)?;
+    Ok(report)
 }

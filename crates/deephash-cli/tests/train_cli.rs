@@ -1,0 +1,191 @@
+//! End-to-end `deephash train` runs on small data: the bundled Fashion-MNIST subset (a few
+//! images per class, one epoch), resume after a stop, and a generated CUB-200-2011 tree.
+
+#![cfg(feature = "ml")]
+
+use std::path::Path;
+use std::process::Command;
+
+fn deephash() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_deephash"))
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run deephash");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "deephash failed:\n{text}");
+    text
+}
+
+fn metrics_lines(run: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(run.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn small_cnn_on_bundled_fashion_mnist_writes_a_complete_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let text = run_ok(deephash().args([
+        "train", "--dataset", "fashion-mnist", "--backbone", "small-cnn", "--bits", "16",
+        "--epochs", "2", "--max-per-class", "24", "--quiet", "--out",
+    ]).arg(&run));
+    assert!(text.contains("test mAP"), "{text}");
+    for file in ["config.toml", "metrics.jsonl", "metrics.json", "model.bpk", "checkpoints/best.bpk"] {
+        assert!(run.join(file).is_file(), "missing {file}");
+    }
+    let lines = metrics_lines(&run);
+    assert_eq!(lines.len(), 2);
+    for key in ["epoch", "loss", "lr", "val_map", "images_per_s", "seconds"] {
+        assert!(lines[0].get(key).is_some(), "metrics.jsonl lacks {key}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(report["bits"], 16);
+    assert_eq!(report["queries"], 240);
+    let map = report["map"].as_f64().unwrap();
+    assert!(map > 0.1 && map <= 1.0, "{map}");
+}
+
+#[test]
+fn stopped_run_resumes_to_the_same_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let base = [
+        "train", "--backbone", "small-cnn", "--bits", "16", "--epochs", "3",
+        "--max-per-class", "16", "--validate-every", "1", "--quiet", "--seed", "5",
+    ];
+    run_ok(deephash().args(base).arg("--out").arg(&a));
+    let text = run_ok(deephash().args(base).args(["--stop-after", "1", "--out"]).arg(&b));
+    assert!(text.contains("--resume"), "{text}");
+    assert!(!b.join("model.bpk").exists());
+    run_ok(deephash().args(["train", "--quiet", "--resume"]).arg(&b));
+    let (ma, mb) = (metrics_lines(&a), metrics_lines(&b));
+    assert_eq!(ma.len(), 3);
+    assert_eq!(mb.len(), 3);
+    for (x, y) in ma.iter().zip(&mb) {
+        assert_eq!(x["loss"], y["loss"]);
+        assert_eq!(x["val_map"], y["val_map"]);
+    }
+    let read = |p: &Path| std::fs::read_to_string(p.join("metrics.json")).unwrap();
+    let (ra, rb): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&read(&a)).unwrap(), serde_json::from_str(&read(&b)).unwrap());
+    assert_eq!(ra["map"], rb["map"]);
+}
+
+/// A minimal PNG writer (stored deflate blocks), so the test needs no image encoder.
+fn write_png(path: &Path, width: u32, height: u32, rgb: &[u8]) {
+    fn crc(data: &[u8]) -> u32 {
+        let mut c = 0xffff_ffffu32;
+        for &b in data {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc(&body).to_be_bytes());
+    }
+    let mut raw = Vec::new();
+    for row in rgb.chunks(width as usize * 3) {
+        raw.push(0);
+        raw.extend_from_slice(row);
+    }
+    let mut z = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        z.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&(!len).to_le_bytes());
+        z.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in &raw {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &z);
+    chunk(&mut png, b"IEND", &[]);
+    std::fs::write(path, png).unwrap();
+}
+
+/// A CUB-200-2011 look-alike: `classes` classes x `per_class` images (half train, half test),
+/// each class a different colour with noise-free stripes.
+fn make_cub(root: &Path, classes: usize, per_class: usize) {
+    let cub = root.join("CUB_200_2011");
+    let (mut images, mut labels, mut split, mut names) =
+        (String::new(), String::new(), String::new(), String::new());
+    let mut id = 0;
+    for c in 0..classes {
+        let class = format!("{:03}.Bird_{c}", c + 1);
+        names.push_str(&format!("{} {class}\n", c + 1));
+        std::fs::create_dir_all(cub.join("images").join(&class)).unwrap();
+        for k in 0..per_class {
+            id += 1;
+            let rel = format!("{class}/{class}_{k}.png");
+            let (w, h) = (40 + 4 * k as u32, 36);
+            let rgb: Vec<u8> = (0..w * h)
+                .flat_map(|p| {
+                    let stripe = ((p % w) / (2 + c as u32)) % 2 == 0;
+                    let v = if stripe { 200 } else { 40 };
+                    [v, ((c * 60) % 256) as u8, (255 - c * 40) as u8]
+                })
+                .collect();
+            write_png(&cub.join("images").join(&rel), w, h, &rgb);
+            images.push_str(&format!("{id} {rel}\n"));
+            labels.push_str(&format!("{id} {}\n", c + 1));
+            split.push_str(&format!("{id} {}\n", u8::from(k % 2 == 0)));
+        }
+    }
+    for (f, t) in [
+        ("images.txt", images),
+        ("image_class_labels.txt", labels),
+        ("train_test_split.txt", split),
+        ("classes.txt", names),
+    ] {
+        std::fs::write(cub.join(f), t).unwrap();
+    }
+}
+
+#[test]
+fn finetune_on_a_generated_cub_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    make_cub(tmp.path(), 3, 8);
+    let run = tmp.path().join("run");
+    let text = run_ok(
+        deephash()
+            .args(["train", "--dataset", "cub", "--data-dir"])
+            .arg(tmp.path().join("CUB_200_2011"))
+            .args([
+                "--backbone", "small-cnn", "--bits", "16", "--epochs", "1",
+                "--classes-per-batch", "3", "--per-class", "3", "--quiet", "--out",
+            ])
+            .arg(&run),
+    );
+    assert!(text.contains("test mAP"), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(report["queries"], 12);
+    assert_eq!(report["database"], 12);
+}
