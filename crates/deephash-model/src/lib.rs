@@ -1,1 +1,31 @@
-//! deephash-model (work in progress).
+//! deephash-model: the hashing network on burn.
+//!
+//! - [`backbone`]: ResNet-18/34/50 (torchvision layout and keys), EfficientNet-Lite0 (the
+//!   `efficientnet-lite-pytorch` package), a small CNN; [`BackboneKind`] names them and says
+//!   which input [`Normalization`] each expects.
+//! - [`head`]: the seed's `tanh(Linear)` head and the divide-and-encode head.
+//! - [`HashNet`]: backbone + head, saved and loaded as a burnpack record.
+//! - [`load_backbone_weights`]: torchvision/PyTorch `.pth` and `.safetensors` state dicts, with
+//!   one error listing every missing, unexpected or mis-shaped key.
+//! - [`DeviceSpec`]: `--device cpu|cuda[:N]`.
+//!
+//! Tensors and modules are not generic in burn 0.22: the backend is the [`burn::tensor::Device`]
+//! they live on (Flex on CPU, CUDA with the `cuda` feature; `.autodiff()` for training).
+
+pub mod backbone;
+mod device;
+mod error;
+pub mod hashnet;
+pub mod head;
+pub mod layers;
+mod weights;
+
+pub use backbone::{Backbone, BackboneConfig, BackboneKind, Normalization};
+pub use device::{DeviceSpec, cpu_device};
+pub use error::ModelError;
+pub use hashnet::{HashNet, HashNetConfig};
+pub use head::{HashHead, HeadKind};
+pub use weights::{backbone_from_weights, load_backbone_weights, rename_key};
+
+/// Re-export of burn, so that users of this crate name the same version.
+pub use burn;

@@ -1,0 +1,8 @@
+//! Integration tests of deephash-model (one binary: burn links slowly).
+//!
+//! Fixtures in `tests/fixtures/` are written by `scripts/make_parity_fixtures.py`.
+
+mod common;
+mod hashnet;
+mod parity;
+mod weights;

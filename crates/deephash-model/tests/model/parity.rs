@@ -1,0 +1,142 @@
+//! Parity with PyTorch 2.9 / torchvision 0.24: features, logits and running statistics of every
+//! backbone, in evaluation and training mode, to 1e-4.
+
+use std::path::Path;
+
+use deephash_model::burn::store::{BurnToPyTorchAdapter, ModuleSnapshot, bridge};
+use deephash_model::burn::tensor::Device;
+use deephash_model::{Backbone, cpu_device, load_backbone_weights, rename_key};
+use serde_json::Value;
+
+use crate::common::{Array, config, fixtures, manifest, max_abs_diff, read_safetensors, values};
+
+const TOLERANCE: f32 = 1e-4;
+
+fn load(dir: &Path, spec: &Value, device: &Device) -> Backbone {
+    let weights = dir.join(spec["weights"].as_str().unwrap());
+    load_backbone_weights(config(spec).init(device), &weights).unwrap()
+}
+
+/// Runs one mode and returns every discrepancy above the tolerance.
+fn check_mode(dir: &Path, name: &str, spec: &Value, train: bool) -> Vec<String> {
+    let expected = read_safetensors(&dir.join(format!("{name}.expected.safetensors")));
+    let device = if train {
+        cpu_device().autodiff()
+    } else {
+        cpu_device()
+    };
+    let backbone = load(dir, spec, &device);
+    let input = expected["input"].tensor::<4>(&device);
+    let features = backbone.features(input);
+    let mode = if train { "train" } else { "eval" };
+    let mut failures = Vec::new();
+    let mut compare = |what: &str, array: &Array, actual| {
+        let diff = max_abs_diff(what, array, actual);
+        println!("{name} {what}: max abs diff {diff:e}");
+        if !(diff <= TOLERANCE) {
+            failures.push(format!("{name} {what}: max abs diff {diff:e}"));
+        }
+    };
+    if let Some(logits) = backbone.logits(features.clone()) {
+        compare(
+            &format!("logits_{mode}"),
+            &expected[&format!("logits_{mode}")],
+            values(logits),
+        );
+    }
+    compare(
+        &format!("features_{mode}"),
+        &expected[&format!("features_{mode}")],
+        values(features),
+    );
+    if train {
+        failures.extend(check_running_stats(name, &backbone, &expected));
+    }
+    failures
+}
+
+/// After one train-mode forward, every running mean and variance matches PyTorch's.
+fn check_running_stats(
+    name: &str,
+    backbone: &Backbone,
+    expected: &std::collections::BTreeMap<String, Array>,
+) -> Vec<String> {
+    let ours: std::collections::BTreeMap<_, _> = backbone
+        .collect(None, Some(Box::new(BurnToPyTorchAdapter)), true)
+        .into_iter()
+        .map(|t| (t.name.clone(), t))
+        .collect();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (key, array) in expected {
+        let Some(torch_key) = key.strip_prefix("running.") else {
+            continue;
+        };
+        let our_key = rename_key(backbone, torch_key).unwrap();
+        let Some(tensor) = ours.get(&our_key) else {
+            failures.push(format!("{name}: no running statistic {our_key}"));
+            continue;
+        };
+        let data = bridge::to_data(tensor)
+            .unwrap()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let diff = max_abs_diff(&our_key, array, (tensor.shape.to_vec(), data));
+        if !(diff <= TOLERANCE) {
+            failures.push(format!("{name} {our_key}: max abs diff {diff:e}"));
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "{name}: no running statistics in the fixture");
+    failures
+}
+
+fn check_network(dir: &Path, name: &str) {
+    let manifest = manifest(dir);
+    let spec = &manifest[name];
+    let mut failures = check_mode(dir, name, spec, false);
+    if !spec["eval_only"].as_bool().unwrap_or(false) {
+        failures.extend(check_mode(dir, name, spec, true));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn resnet18_matches_torchvision() {
+    check_network(&fixtures(), "resnet18");
+}
+
+#[test]
+fn resnet34_matches_torchvision() {
+    check_network(&fixtures(), "resnet34");
+}
+
+#[test]
+fn resnet50_matches_torchvision() {
+    check_network(&fixtures(), "resnet50");
+}
+
+#[test]
+fn efficientnet_lite0_matches_the_pytorch_package() {
+    check_network(&fixtures(), "efficientnet-lite0");
+}
+
+#[test]
+fn small_cnn_matches_its_pytorch_mirror() {
+    check_network(&fixtures(), "small-cnn");
+}
+
+/// Full-size networks (and, when present, the real EfficientNet-Lite0 weights) from the
+/// directory in `DEEPHASH_PARITY_DIR`, written by
+/// `scripts/make_parity_fixtures.py --full --out DIR` (and `--lite0-weights FILE --out DIR`).
+#[test]
+#[ignore = "needs DEEPHASH_PARITY_DIR with full-size fixtures (scripts/make_parity_fixtures.py --full)"]
+fn full_size_networks_match_pytorch() {
+    let dir = std::env::var_os("DEEPHASH_PARITY_DIR").expect("set DEEPHASH_PARITY_DIR");
+    let dir = Path::new(&dir);
+    for (name, spec) in manifest(dir) {
+        if spec["kind"] != "image" {
+            check_network(dir, &name);
+        }
+    }
+}
