@@ -1,10 +1,113 @@
-//! `deephash encode` (placeholder until its issue lands).
+//! `deephash encode`: binary codes of a data set split or a folder of images, with a
+//! trained run, written as a code database (ids = image paths, labels) or `.npy`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use deephash_codes::CodeDb;
+
+use super::workflow::{check_ids, encode_files, load_model, write_code_file};
 
 /// Arguments of `deephash encode`.
-#[derive(clap::Args)]
-pub struct Args {}
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    deephash encode --run runs/fmnist-64 --images photos/ --out photos.dhc\n  \
+    deephash encode --run runs/cub-64 --dataset cub --data-dir data/CUB_200_2011 --split train --out cub-train.dhc\n  \
+    deephash encode --run runs/cub-64 --images photos/ --out photos.npy   (+ photos.ids.txt)")]
+pub struct Args {
+    /// The trained run directory (from `deephash train`).
+    #[arg(long, value_name = "RUN")]
+    pub run: PathBuf,
+    /// Encode every image file under this folder (sorted by relative path; no labels).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["dataset", "data_dir"])]
+    pub images: Option<PathBuf>,
+    /// Encode a data set (fashion-mnist, cub, dogs, folder, list) instead of a folder.
+    #[arg(long, value_name = "NAME", required_unless_present = "images")]
+    pub dataset: Option<String>,
+    /// The data set's directory (default: the data set's default location).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Which part of the data set.
+    #[arg(long, value_enum, default_value_t = Split::All)]
+    pub split: Split,
+    /// Output: `.npy` (packed uint8 codes, labels in OUT.labels.npy, paths in OUT.ids.txt),
+    /// anything else the own code-database format with paths and labels.
+    #[arg(long, value_name = "CODES")]
+    pub out: PathBuf,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Folder for the decoded-image cache of file data sets (decoded once, reused).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Compute device: cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+}
+
+/// A part of a data set.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// The training split (the usual retrieval database).
+    Train,
+    /// The test split (the usual queries).
+    Test,
+    /// Training then test images.
+    All,
+}
 
 /// Runs `deephash encode`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`deephash encode` is not available yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let model = load_model(&args.run, &args.device)?;
+    let db = match (&args.images, &args.dataset) {
+        (Some(dir), _) => encode_folder(&model, dir, args.batch)?,
+        (None, Some(name)) => super::workflow::encode_split(
+            &model,
+            name,
+            args.data_dir.as_deref(),
+            args.split,
+            args.batch,
+            args.cache_dir.as_deref(),
+        )?,
+        (None, None) => bail!("give --images DIR or --dataset NAME (see `deephash encode --help`)"),
+    };
+    let written = write_code_file(&args.out, &db)?;
+    let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    eprintln!(
+        "encoded {} images to {}-bit codes in {:.1} s: {}",
+        db.codes.len(),
+        db.codes.bits(),
+        started.elapsed().as_secs_f64(),
+        files.join(", ")
+    );
+    Ok(())
+}
+
+/// Every image under `dir`, ids = paths relative to `dir`, no labels.
+fn encode_folder(
+    model: &deephash_train::TrainedModel,
+    dir: &std::path::Path,
+    batch: usize,
+) -> anyhow::Result<CodeDb> {
+    let paths = deephash_data::list_images(dir)?;
+    if paths.is_empty() {
+        bail!(
+            "{}: no image files (jpg, jpeg, png, …) found",
+            dir.display()
+        );
+    }
+    let ids: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect();
+    check_ids(&ids)?;
+    let codes = encode_files(model, dir, &paths, batch)
+        .with_context(|| format!("encoding {}", dir.display()))?;
+    Ok(CodeDb {
+        codes,
+        ids: Some(ids),
+        labels: None,
+    })
 }

@@ -19,3 +19,5 @@ pub mod reproduce;
 pub mod serve;
 #[cfg(feature = "ml")]
 pub mod train;
+#[cfg(feature = "ml")]
+pub mod workflow;

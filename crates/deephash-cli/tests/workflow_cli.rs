@@ -1,0 +1,405 @@
+//! End-to-end tests of the retrieval workflow commands: `encode`, `index build` + `query`,
+//! on a few generated images and a randomly initialised small-cnn run (fast: no training;
+//! these tests check the plumbing — codes, files, ids, search order, errors — not quality).
+#![cfg(feature = "ml")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use deephash_codes::CodeDb;
+use deephash_model::{BackboneKind, HashNetConfig, HeadKind, cpu_device};
+use deephash_train::checkpoint::save_module;
+use deephash_train::{DataSpec, RunConfig, RunDir, TrainMode, recipe};
+
+fn deephash(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deephash"))
+        .args(args)
+        .output()
+        .expect("run deephash")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "should have failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// A finished run of a randomly initialised small-cnn with `bits`-bit codes (its data: the
+/// first 20 images per class of the bundled Fashion-MNIST subset).
+fn random_run(root: &Path, bits: usize) -> PathBuf {
+    let kind = BackboneKind::SmallCnn;
+    let model = HashNetConfig::new(kind, HeadKind::Linear, bits);
+    let config = RunConfig {
+        backbone: kind,
+        weights: None,
+        model: model.clone(),
+        data: DataSpec {
+            dataset: "fashion-mnist".into(),
+            data_dir: None,
+            val_fraction: 0.1,
+            views: 0,
+            max_per_class: Some(20),
+        },
+        train: recipe::loop_config(kind, TrainMode::Finetune, bits),
+        device: "cpu".into(),
+    };
+    let path = root.join("run");
+    let run = RunDir::create(&path, &config).unwrap();
+    save_module(&model.init(&cpu_device()).unwrap(), &run.model_path()).unwrap();
+    path
+}
+
+/// Six 40 × 32 PNG images with different patterns, in two sub-folders.
+fn photos(root: &Path) -> PathBuf {
+    let dir = root.join("photos");
+    for (i, name) in [
+        "a/1.png", "a/2.png", "a/3.png", "b/1.png", "b/2.png", "b/10.png",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let img = image::RgbImage::from_fn(40, 32, |x, y| {
+            let v = ((x * (i as u32 + 1) + y * (7 - i as u32)) % 23 * 11) as u8;
+            image::Rgb([v, 255 - v, (v / 2).wrapping_add(40 * i as u8)])
+        });
+        img.save(&path).unwrap();
+    }
+    dir
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn encode_index_and_query_by_image_and_by_database_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = random_run(tmp.path(), 32);
+    let photos = photos(tmp.path());
+    let (run_s, photos_s) = (run.to_str().unwrap(), photos.to_str().unwrap());
+    let db_path = tmp.path().join("photos.dhc");
+    ok(&deephash(&[
+        "encode",
+        "--run",
+        run_s,
+        "--images",
+        photos_s,
+        "--out",
+        db_path.to_str().unwrap(),
+    ]));
+    let db = CodeDb::read(&db_path).unwrap();
+    assert_eq!(db.codes.bits(), 32);
+    let ids = db.ids.clone().unwrap();
+    assert_eq!(
+        ids,
+        [
+            "a/1.png", "a/2.png", "a/3.png", "b/1.png", "b/10.png", "b/2.png"
+        ],
+        "byte order of paths"
+    );
+    assert!(db.labels.is_none());
+
+    let npy = tmp.path().join("photos.npy");
+    ok(&deephash(&[
+        "encode",
+        "--run",
+        run_s,
+        "--images",
+        photos_s,
+        "--out",
+        npy.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        deephash_codes::read_codes(&npy).unwrap(),
+        db.codes,
+        ".npy holds the same codes"
+    );
+    let listed = std::fs::read_to_string(tmp.path().join("photos.ids.txt")).unwrap();
+    assert_eq!(listed.lines().collect::<Vec<_>>(), ids);
+
+    let index = tmp.path().join("photos.idx");
+    ok(&deephash(&[
+        "index",
+        "build",
+        "--codes",
+        db_path.to_str().unwrap(),
+        "--out",
+        index.to_str().unwrap(),
+    ]));
+
+    // A database image by its stored path: its own code, itself first at distance 0.
+    let inside = photos.join("b/2.png");
+    let out = ok(&deephash(&[
+        "query",
+        "--run",
+        run_s,
+        "--index",
+        index.to_str().unwrap(),
+        "--image",
+        inside.to_str().unwrap(),
+        "-k",
+        "6",
+        "--json",
+    ]));
+    let v = json(&out);
+    assert_eq!(v["code_from"], "database");
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6);
+    let distances: Vec<u64> = results
+        .iter()
+        .map(|r| r["distance"].as_u64().unwrap())
+        .collect();
+    assert!(
+        distances.windows(2).all(|w| w[0] <= w[1]),
+        "nearest first: {distances:?}"
+    );
+    let own = results.iter().find(|r| r["path"] == "b/2.png").unwrap();
+    assert_eq!(own["distance"], 0);
+
+    // The same picture from outside the database: encoded by the run, same code.
+    let outside = tmp.path().join("query.png");
+    std::fs::copy(&inside, &outside).unwrap();
+    let out = ok(&deephash(&[
+        "query",
+        "--run",
+        run_s,
+        "--index",
+        db_path.to_str().unwrap(),
+        "--image",
+        outside.to_str().unwrap(),
+        "-k",
+        "6",
+        "--json",
+    ]));
+    let v = json(&out);
+    assert_eq!(v["code_from"], "image");
+    let own = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "b/2.png")
+        .unwrap();
+    assert_eq!(
+        own["distance"], 0,
+        "encoding at query time gives the stored code"
+    );
+
+    // The table form.
+    let table = ok(&deephash(&[
+        "query",
+        "--run",
+        run_s,
+        "--index",
+        index.to_str().unwrap(),
+        "--image",
+        outside.to_str().unwrap(),
+        "-k",
+        "2",
+    ]));
+    assert!(table.contains("rank  distance  label  path"), "{table}");
+    assert_eq!(table.lines().count(), 2 + 2, "{table}");
+}
+
+#[test]
+fn bad_inputs_give_one_line_errors_naming_the_problem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = random_run(tmp.path(), 16);
+    let photos = photos(tmp.path());
+    let run_s = run.to_str().unwrap();
+    let db = tmp.path().join("db.dhc");
+    ok(&deephash(&[
+        "encode",
+        "--run",
+        run_s,
+        "--images",
+        photos.to_str().unwrap(),
+        "--out",
+        db.to_str().unwrap(),
+    ]));
+    let img = photos.join("a/1.png");
+    let (db_s, img_s) = (db.to_str().unwrap(), img.to_str().unwrap());
+
+    let err = fails(&deephash(&[
+        "query", "--run", run_s, "--index", db_s, "--image", img_s, "-k", "0",
+    ]));
+    assert!(err.contains("-k 0"), "{err}");
+    let err = fails(&deephash(&[
+        "query", "--run", run_s, "--index", db_s, "--image", img_s, "-k", "7",
+    ]));
+    assert!(err.contains("1..=6"), "{err}");
+    let missing = tmp.path().join("nothing.png");
+    let err = fails(&deephash(&[
+        "query",
+        "--run",
+        run_s,
+        "--index",
+        db_s,
+        "--image",
+        missing.to_str().unwrap(),
+    ]));
+    assert!(err.contains("nothing.png"), "{err}");
+    let other = random_run(&tmp.path().join("other"), 32);
+    let err = fails(&deephash(&[
+        "query",
+        "--run",
+        other.to_str().unwrap(),
+        "--index",
+        db_s,
+        "--image",
+        missing.to_str().unwrap(),
+    ]));
+    assert!(err.contains("16-bit") && err.contains("32-bit"), "{err}");
+
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let err = fails(&deephash(&[
+        "encode",
+        "--run",
+        run_s,
+        "--images",
+        empty.to_str().unwrap(),
+        "--out",
+        db_s,
+    ]));
+    assert!(err.contains("no image files"), "{err}");
+    let err = fails(&deephash(&[
+        "encode",
+        "--run",
+        tmp.path().join("norun").to_str().unwrap(),
+        "--images",
+        empty.to_str().unwrap(),
+        "--out",
+        db_s,
+    ]));
+    assert!(err.contains("norun"), "{err}");
+    let not_image = photos.join("a/broken.png");
+    std::fs::write(&not_image, b"not a png").unwrap();
+    let err = fails(&deephash(&[
+        "encode",
+        "--run",
+        run_s,
+        "--images",
+        photos.to_str().unwrap(),
+        "--out",
+        db_s,
+    ]));
+    assert!(err.contains("broken.png"), "{err}");
+}
+
+#[test]
+fn every_workflow_command_has_help_with_an_example() {
+    for cmd in ["encode", "query", "demo", "reproduce"] {
+        let out = ok(&deephash(&[cmd, "--help"]));
+        assert!(
+            out.contains("Examples:") && out.contains(&format!("deephash {cmd} ")),
+            "{cmd}: {out}"
+        );
+    }
+}
+
+#[test]
+fn encode_a_named_data_set_split_with_ids_and_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = random_run(tmp.path(), 16);
+    let out = tmp.path().join("test.dhc");
+    ok(&deephash(&[
+        "encode",
+        "--run",
+        run.to_str().unwrap(),
+        "--dataset",
+        "fashion-mnist",
+        "--split",
+        "test",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let db = CodeDb::read(&out).unwrap();
+    let data = deephash_data::DatasetSpec::new(deephash_data::DatasetKind::FashionMnist, None)
+        .load()
+        .unwrap();
+    assert_eq!(db.codes.len(), data.test.len());
+    assert_eq!(db.codes.bits(), 16);
+    let ids = db.ids.unwrap();
+    assert_eq!(ids[0], data.test[0].name);
+    let expected: Vec<i64> = data.test.iter().map(|s| i64::from(s.labels[0])).collect();
+    assert_eq!(db.labels, Some(deephash_codes::Labels::Single(expected)));
+    // Codes are not all the same (the network sees the pictures).
+    let distinct: std::collections::HashSet<&[u8]> =
+        (0..db.codes.len()).map(|i| db.codes.code(i)).collect();
+    assert!(distinct.len() > 10, "{} distinct codes", distinct.len());
+
+    let err = fails(&deephash(&[
+        "encode",
+        "--run",
+        run.to_str().unwrap(),
+        "--dataset",
+        "imagenet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(err.contains("imagenet"), "{err}");
+}
+
+#[test]
+fn eval_run_writes_metrics_and_report_and_prints_the_eval_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = random_run(tmp.path(), 32);
+    let out = ok(&deephash(&[
+        "eval",
+        "--run",
+        run.to_str().unwrap(),
+        "--json",
+    ]));
+    let printed = json(out.trim());
+    let written = json(&std::fs::read_to_string(run.join("metrics.json")).unwrap());
+    assert_eq!(printed, written);
+    assert_eq!(printed["bits"], 32);
+    // The run's data: the first 20 images of each of the 10 classes of each split.
+    assert_eq!(printed["queries"], 200);
+    assert_eq!(printed["database"], 200);
+    let map = printed["map"].as_f64().unwrap();
+    assert!(map > 0.0 && map <= 1.0, "{map}");
+    for key in [
+        "map_tie_aware",
+        "precision_at_k",
+        "pr_curve",
+        "precision_radius",
+    ] {
+        assert!(printed.get(key).is_some(), "missing {key}: {printed}");
+    }
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("<svg"), "plots are inline SVG");
+    assert!(
+        html.contains("data:image/png;base64,"),
+        "example thumbnails"
+    );
+    for attr in ["src=\"http", "href=\"http", "url(http"] {
+        assert!(!html.contains(attr), "no network resource ({attr})");
+    }
+
+    let table = ok(&deephash(&["eval", "--run", run.to_str().unwrap()]));
+    assert!(table.contains("mAP"), "{table}");
+    let err = fails(&deephash(&[
+        "eval",
+        "--run",
+        tmp.path().join("nope").to_str().unwrap(),
+    ]));
+    assert!(err.contains("nope"), "{err}");
+}
