@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Side-by-side Hamming k-NN benchmark: faiss IndexBinaryFlat (../shared/bench/faiss_hamming.py,
+# which also writes the code files) against `deephash bench hamming` on the same files.
+#
+# Usage: scripts/bench_hamming.sh [N] [Q] [K]          (defaults 1000000 1000 100)
+# Env:   BITS="16 64 256"  THREADS="1 2"  PEERS=../shared/bench  PY=peers-venv/bin/python
+#        DEEPHASH=target/release/deephash  DATA=<scratch dir, default: mktemp -d>
+# Needs: python3 -m venv peers-venv && peers-venv/bin/pip install faiss-cpu numpy
+#        cargo build --release -p deephash-cli --no-default-features
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+Q=${2:-1000}
+K=${3:-100}
+BITS=${BITS:-"16 64 256"}
+THREADS=${THREADS:-"1 2"}
+PEERS=${PEERS:-../shared/bench}
+PY=${PY:-peers-venv/bin/python}
+DEEPHASH=${DEEPHASH:-${CARGO_TARGET_DIR:-target}/release/deephash}
+DATA=${DATA:-$(mktemp -d)}
+echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "# flags: $(grep -o -w 'avx2\|avx512f\|avx512_vpopcntdq\|popcnt' /proc/cpuinfo | sort -u | xargs)"
+echo "# N=$N Q=$Q k=$K data=$DATA"
+for bits in $BITS; do
+  dir="$DATA/b$bits"
+  for t in $THREADS; do
+    # faiss writes db.npy / queries.npy (same seed every time) and prints its qps.
+    faiss_line=$("$PY" "$PEERS/faiss_hamming.py" "$N" "$bits" "$Q" "$K" "$t" "$dir")
+    dh_out=$("$DEEPHASH" bench hamming --db "$dir/db.npy" --queries "$dir/queries.npy" -k "$K" --threads "$t")
+    faiss_qps=${faiss_line##*qps=}
+    dh_qps=$(tail -n1 <<<"$dh_out"); dh_qps=${dh_qps#qps=}
+    ratio=$(awk -v a="$dh_qps" -v b="$faiss_qps" 'BEGIN { printf "%.2f", a / b }')
+    echo "bits=$bits threads=$t faiss_qps=$faiss_qps deephash_qps=$dh_qps ratio=$ratio"
+    echo "  $faiss_line"
+    echo "  $(head -n1 <<<"$dh_out")"
+  done
+done
