@@ -1,1 +1,44 @@
-//! deephash-serve (work in progress).
+//! The deephash search service: a JSON API and a web page over a code database.
+//!
+//! The crate does not depend on the deep-learning framework. It takes a
+//! [`Catalog`] (codes, the item each code stands for and a [`Searcher`]) and an
+//! [`ImageEncoder`] (any model that turns image bytes into a code) and serves:
+//!
+//! - `POST /search` (an image, raw body or multipart; `?k=`), `POST /search/code`
+//!   (a code as hex or bits), `GET /items/{id}`, `GET /items/{id}/thumbnail`,
+//!   `GET /health`, `GET /metrics` (Prometheus), `GET /openapi.json`;
+//! - a search page at `/` whose HTML, CSS and script are compiled into the binary.
+//!
+//! Every request is bounded ([`Limits`]): body size, decoded pixels, concurrent
+//! and queued inference (503 when full), a deadline (504), and `k`. Bad input gets
+//! a 4xx JSON error `{"error": code, "message": text}`, never a crash.
+
+mod api;
+mod catalog;
+mod code_text;
+mod decode;
+mod encoder;
+mod error;
+mod inference;
+mod limits;
+mod metrics;
+mod routes;
+mod search;
+mod server;
+mod state;
+mod thumbnail;
+
+pub use api::error::ApiError;
+pub use catalog::{Catalog, Item};
+pub use code_text::{CodeTextError, format_hex, parse_code};
+pub use decode::{decode_image, probe_image};
+pub use encoder::ImageEncoder;
+pub use error::{DecodeError, EncodeError, ServeError};
+pub use inference::{InferenceError, InferenceQueue};
+pub use limits::Limits;
+pub use metrics::Metrics;
+pub use routes::{ROUTES, Route};
+pub use search::{Hit, ScanSearcher, Searcher, hamming};
+pub use server::{DEFAULT_ADDR, bind, router, serve};
+pub use state::AppState;
+pub use thumbnail::{Thumbnail, ThumbnailCache, make_thumbnail};

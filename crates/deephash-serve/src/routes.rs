@@ -1,0 +1,92 @@
+use std::sync::Arc;
+
+use axum::routing::{MethodRouter, get, post};
+
+use crate::api::{assets, items, search_code, search_image, service};
+use crate::state::AppState;
+
+/// One route of the service: its method, its path template and what it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// HTTP method (`GET`, `POST`).
+    pub method: &'static str,
+    /// Path template in axum and OpenAPI syntax (`/items/{id}`).
+    pub path: &'static str,
+    /// One line on what it answers.
+    pub summary: &'static str,
+}
+
+/// Every route the service answers. The router is built from this list, and a
+/// test checks that `/openapi.json` describes exactly these routes.
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "GET",
+        path: "/",
+        summary: "The search page",
+    },
+    Route {
+        method: "GET",
+        path: "/app.js",
+        summary: "The search page's script",
+    },
+    Route {
+        method: "GET",
+        path: "/style.css",
+        summary: "The search page's style sheet",
+    },
+    Route {
+        method: "GET",
+        path: "/openapi.json",
+        summary: "This API description",
+    },
+    Route {
+        method: "GET",
+        path: "/health",
+        summary: "Liveness, database size and limits",
+    },
+    Route {
+        method: "GET",
+        path: "/metrics",
+        summary: "Prometheus metrics",
+    },
+    Route {
+        method: "POST",
+        path: "/search",
+        summary: "k nearest items to an uploaded image",
+    },
+    Route {
+        method: "POST",
+        path: "/search/code",
+        summary: "k nearest items to a code",
+    },
+    Route {
+        method: "GET",
+        path: "/items/{id}",
+        summary: "Path, label and code of an item",
+    },
+    Route {
+        method: "GET",
+        path: "/items/{id}/thumbnail",
+        summary: "JPEG thumbnail of an item's image",
+    },
+];
+
+/// The handler of `route`.
+pub(crate) fn endpoint(route: &Route) -> MethodRouter<Arc<AppState>> {
+    match (route.method, route.path) {
+        ("GET", "/") => get(assets::index),
+        ("GET", "/app.js") => get(assets::app_js),
+        ("GET", "/style.css") => get(assets::style_css),
+        ("GET", "/openapi.json") => get(assets::openapi),
+        ("GET", "/health") => get(service::health),
+        ("GET", "/metrics") => get(service::metrics),
+        ("POST", "/search") => post(search_image::search_image),
+        ("POST", "/search/code") => post(search_code::search_code),
+        ("GET", "/items/{id}") => get(items::item),
+        ("GET", "/items/{id}/thumbnail") => get(items::thumbnail),
+        _ => unreachable!(
+            "route {} {} in ROUTES has no handler",
+            route.method, route.path
+        ),
+    }
+}

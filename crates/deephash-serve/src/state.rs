@@ -1,0 +1,61 @@
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use crate::inference::InferenceQueue;
+use crate::metrics::Metrics;
+use crate::thumbnail::ThumbnailCache;
+use crate::{Catalog, ImageEncoder, Limits, ServeError};
+
+/// Everything a request handler needs, shared by all requests.
+#[derive(Debug)]
+pub struct AppState {
+    /// Codes, items and the searcher.
+    pub catalog: Catalog,
+    /// The encoder behind its bounded queue.
+    pub queue: InferenceQueue,
+    /// Thumbnails of item images.
+    pub thumbnails: ThumbnailCache,
+    /// Request limits.
+    pub limits: Limits,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Checks that the encoder's codes fit the database and the limits are
+    /// usable, and assembles the shared state.
+    pub fn new(
+        catalog: Catalog,
+        encoder: Arc<dyn ImageEncoder>,
+        limits: Limits,
+    ) -> Result<Arc<Self>, ServeError> {
+        limits.validate()?;
+        if encoder.bits() != catalog.bits() {
+            return Err(ServeError::BitsMismatch {
+                encoder: encoder.bits(),
+                database: catalog.bits(),
+            });
+        }
+        let queue = InferenceQueue::new(
+            encoder,
+            limits.max_concurrent_inference,
+            limits.max_queued_inference,
+        );
+        let capacity = NonZeroUsize::new(limits.thumbnail_cache_entries).ok_or_else(|| {
+            ServeError::Config("thumbnail_cache_entries must be greater than 0".into())
+        })?;
+        let thumbnails = ThumbnailCache::new(limits.thumbnail_size, capacity, limits.max_pixels);
+        Ok(Arc::new(Self {
+            catalog,
+            queue,
+            thumbnails,
+            limits,
+            metrics: Metrics::default(),
+        }))
+    }
+
+    /// The largest `k` a query may ask for: the limit or the database size.
+    pub fn max_k(&self) -> usize {
+        self.limits.max_k.min(self.catalog.len())
+    }
+}
