@@ -41,6 +41,7 @@ pub use rgb::RgbImage;
 pub use spec::{DatasetKind, DatasetSpec};
 pub use split::stratified_split;
 pub use transform::{Crop, CropMode, Resize, TransformConfig};
+pub mod bench;
 pub mod cache;
 pub mod loader;
 pub mod sampler;
