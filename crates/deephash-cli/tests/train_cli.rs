@@ -33,12 +33,33 @@ fn metrics_lines(run: &Path) -> Vec<serde_json::Value> {
 fn small_cnn_on_bundled_fashion_mnist_writes_a_complete_run() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
-    let text = run_ok(deephash().args([
-        "train", "--dataset", "fashion-mnist", "--backbone", "small-cnn", "--bits", "16",
-        "--epochs", "2", "--max-per-class", "24", "--quiet", "--out",
-    ]).arg(&run));
+    let text = run_ok(
+        deephash()
+            .args([
+                "train",
+                "--dataset",
+                "fashion-mnist",
+                "--backbone",
+                "small-cnn",
+                "--bits",
+                "16",
+                "--epochs",
+                "2",
+                "--max-per-class",
+                "24",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&run),
+    );
     assert!(text.contains("test mAP"), "{text}");
-    for file in ["config.toml", "metrics.jsonl", "metrics.json", "model.bpk", "checkpoints/best.bpk"] {
+    for file in [
+        "config.toml",
+        "metrics.jsonl",
+        "metrics.json",
+        "model.bpk",
+        "checkpoints/best.bpk",
+    ] {
         assert!(run.join(file).is_file(), "missing {file}");
     }
     let lines = metrics_lines(&run);
@@ -59,11 +80,28 @@ fn stopped_run_resumes_to_the_same_metrics() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     let base = [
-        "train", "--backbone", "small-cnn", "--bits", "16", "--epochs", "3",
-        "--max-per-class", "16", "--validate-every", "1", "--quiet", "--seed", "5",
+        "train",
+        "--backbone",
+        "small-cnn",
+        "--bits",
+        "16",
+        "--epochs",
+        "3",
+        "--max-per-class",
+        "16",
+        "--validate-every",
+        "1",
+        "--quiet",
+        "--seed",
+        "5",
     ];
     run_ok(deephash().args(base).arg("--out").arg(&a));
-    let text = run_ok(deephash().args(base).args(["--stop-after", "1", "--out"]).arg(&b));
+    let text = run_ok(
+        deephash()
+            .args(base)
+            .args(["--stop-after", "1", "--out"])
+            .arg(&b),
+    );
     assert!(text.contains("--resume"), "{text}");
     assert!(!b.join("model.bpk").exists());
     run_ok(deephash().args(["train", "--quiet", "--resume"]).arg(&b));
@@ -75,8 +113,10 @@ fn stopped_run_resumes_to_the_same_metrics() {
         assert_eq!(x["val_map"], y["val_map"]);
     }
     let read = |p: &Path| std::fs::read_to_string(p.join("metrics.json")).unwrap();
-    let (ra, rb): (serde_json::Value, serde_json::Value) =
-        (serde_json::from_str(&read(&a)).unwrap(), serde_json::from_str(&read(&b)).unwrap());
+    let (ra, rb): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&read(&a)).unwrap(),
+        serde_json::from_str(&read(&b)).unwrap(),
+    );
     assert_eq!(ra["map"], rb["map"]);
 }
 
@@ -87,7 +127,11 @@ fn write_png(path: &Path, width: u32, height: u32, rgb: &[u8]) {
         for &b in data {
             c ^= u32::from(b);
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
         }
         !c
@@ -178,8 +222,18 @@ fn finetune_on_a_generated_cub_tree() {
             .args(["train", "--dataset", "cub", "--data-dir"])
             .arg(tmp.path().join("CUB_200_2011"))
             .args([
-                "--backbone", "small-cnn", "--bits", "16", "--epochs", "1",
-                "--classes-per-batch", "3", "--per-class", "3", "--quiet", "--out",
+                "--backbone",
+                "small-cnn",
+                "--bits",
+                "16",
+                "--epochs",
+                "1",
+                "--classes-per-batch",
+                "3",
+                "--per-class",
+                "3",
+                "--quiet",
+                "--out",
             ])
             .arg(&run),
     );

@@ -32,9 +32,11 @@ pub fn save_module<M: Module>(module: &M, path: &Path) -> Result<(), TrainError>
 /// Loads parameters written by [`save_module`] into `module` (same architecture).
 pub fn load_module<M: Module>(module: M, path: &Path) -> Result<M, TrainError> {
     let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
-    let record =
-        ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| record_error(path, e))?;
-    module.try_load_record(record).map_err(|e| record_error(path, e))
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| record_error(path, e))?;
+    module
+        .try_load_record(record)
+        .map_err(|e| record_error(path, e))
 }
 
 /// Writes a checkpoint (module, optimiser, progress) and makes it the latest.
@@ -79,7 +81,11 @@ pub fn resume_or_start<M: Module>(
 ) -> Result<(M, ModuleOptimizer, CheckpointState), TrainError> {
     match load_checkpoint(run, module.clone(), optim.clone())? {
         Some((module, optim, state)) => {
-            tracing::info!(epoch = state.epoch, step = state.step, "resuming from checkpoint");
+            tracing::info!(
+                epoch = state.epoch,
+                step = state.step,
+                "resuming from checkpoint"
+            );
             Ok((module, optim, state))
         }
         None => Ok((module, optim, CheckpointState::default())),

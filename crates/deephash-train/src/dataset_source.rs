@@ -41,7 +41,13 @@ impl DatasetSource {
                 "training and evaluation transforms must share the resize (the cached part)".into(),
             ));
         }
-        Ok(Self { samples, train, eval, cache, key })
+        Ok(Self {
+            samples,
+            train,
+            eval,
+            cache,
+            key,
+        })
     }
 
     /// The samples.

@@ -66,7 +66,7 @@ pub fn extract_features(
         table.dim = f.dims()[1];
         let values = f
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .map_err(|e| TrainError::Config(format!("reading features: {e:?}")))?;
         table.values.extend(values);
         progress.inc(chunk.len() as u64);

@@ -30,7 +30,7 @@ pub fn net_embeddings(
         bits = h.dims()[1];
         values.extend(
             h.into_data()
-                .to_vec::<f32>()
+                .try_to_vec::<f32>()
                 .map_err(|e| TrainError::Config(format!("reading codes: {e:?}")))?,
         );
     }
@@ -77,6 +77,19 @@ pub fn train_finetune(
         } else {
             None
         };
-    let samples = TrainSamples { labels: &labels, candidates: train };
-    train_loop(run, cfg, net, optim, state, &samples, &forward, validate_ref, opts)
+    let samples = TrainSamples {
+        labels: &labels,
+        candidates: train,
+    };
+    train_loop(
+        run,
+        cfg,
+        net,
+        optim,
+        state,
+        &samples,
+        &forward,
+        validate_ref,
+        opts,
+    )
 }

@@ -40,7 +40,7 @@ pub fn head_embeddings(
         bits = h.dims()[1];
         values.extend(
             h.into_data()
-                .to_vec::<f32>()
+                .try_to_vec::<f32>()
                 .map_err(|e| TrainError::Config(format!("reading codes: {e:?}")))?,
         );
     }
@@ -68,22 +68,27 @@ pub fn train_frozen(
     let device = device.clone();
     let plain = device.clone().without_autodiff();
     let (train, val) = split;
-    let forward = |h: &HashHead, idx: &[usize], seed: u64| -> Result<burn::tensor::Tensor<2>, TrainError> {
-        let x = if data.views.is_empty() {
-            data.eval.gather(idx, &device)
-        } else {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let mut rows = Vec::with_capacity(idx.len() * data.eval.dim);
-            for &i in idx {
-                let v = rng.random_range(0..=data.views.len());
-                let table = if v == 0 { &data.eval } else { &data.views[v - 1] };
-                rows.extend_from_slice(table.row(i));
-            }
-            let shape = [idx.len(), data.eval.dim];
-            burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(rows, shape), &device)
+    let forward =
+        |h: &HashHead, idx: &[usize], seed: u64| -> Result<burn::tensor::Tensor<2>, TrainError> {
+            let x = if data.views.is_empty() {
+                data.eval.gather(idx, &device)
+            } else {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                let mut rows = Vec::with_capacity(idx.len() * data.eval.dim);
+                for &i in idx {
+                    let v = rng.random_range(0..=data.views.len());
+                    let table = if v == 0 {
+                        &data.eval
+                    } else {
+                        &data.views[v - 1]
+                    };
+                    rows.extend_from_slice(table.row(i));
+                }
+                let shape = [idx.len(), data.eval.dim];
+                burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(rows, shape), &device)
+            };
+            Ok(h.forward(x))
         };
-        Ok(h.forward(x))
-    };
     let mut validate = |h: &HashHead| -> Result<f64, TrainError> {
         let scorer = scorer.expect("validation only with a scorer");
         let q = head_embeddings(h, &data.eval, val, &data.labels, &plain)?;
@@ -96,6 +101,19 @@ pub fn train_frozen(
         } else {
             None
         };
-    let samples = TrainSamples { labels: &data.labels, candidates: train };
-    train_loop(run, cfg, head, optim, state, &samples, &forward, validate_ref, opts)
+    let samples = TrainSamples {
+        labels: &data.labels,
+        candidates: train,
+    };
+    train_loop(
+        run,
+        cfg,
+        head,
+        optim,
+        state,
+        &samples,
+        &forward,
+        validate_ref,
+        opts,
+    )
 }

@@ -36,7 +36,11 @@ impl TrainedModel {
         }
         let net = config.model.init(device)?;
         let net = load_module(net, &path)?;
-        Ok(Self { config, net, device: device.clone() })
+        Ok(Self {
+            config,
+            net,
+            device: device.clone(),
+        })
     }
 
     /// The run's configuration.
@@ -75,7 +79,11 @@ impl TrainedModel {
     }
 
     /// Relaxed codes (`n x bits`, row-major) of normalised pixels `[n, 3, h, w]`.
-    pub fn embed_pixels(&self, pixels: Vec<f32>, shape: [usize; 4]) -> Result<Vec<f32>, TrainError> {
+    pub fn embed_pixels(
+        &self,
+        pixels: Vec<f32>,
+        shape: [usize; 4],
+    ) -> Result<Vec<f32>, TrainError> {
         if pixels.len() != shape.iter().product::<usize>() {
             return Err(TrainError::Config(format!(
                 "{} pixel values do not fill a {shape:?} batch",
@@ -86,7 +94,7 @@ impl TrainedModel {
         self.net
             .forward(x)
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .map_err(|e| TrainError::Config(format!("reading codes: {e:?}")))
     }
 

@@ -36,13 +36,34 @@ pub fn transforms_for(kind: BackboneKind) -> (TransformConfig, TransformConfig) 
     let norm = data_normalization(kind);
     if kind.input_size() < 64 {
         let size = kind.input_size() as u32;
-        let resize = Resize::Exact { width: size, height: size };
-        let crop = Crop { width: size, height: size, pad: 2, mode: CropMode::Random };
-        let train = TransformConfig { resize, crop: Some(crop), flip: true, normalization: norm };
-        let eval = TransformConfig { resize, crop: None, flip: false, normalization: norm };
+        let resize = Resize::Exact {
+            width: size,
+            height: size,
+        };
+        let crop = Crop {
+            width: size,
+            height: size,
+            pad: 2,
+            mode: CropMode::Random,
+        };
+        let train = TransformConfig {
+            resize,
+            crop: Some(crop),
+            flip: true,
+            normalization: norm,
+        };
+        let eval = TransformConfig {
+            resize,
+            crop: None,
+            flip: false,
+            normalization: norm,
+        };
         (train, eval)
     } else {
-        (TransformConfig::train_224(norm), TransformConfig::eval_224(norm))
+        (
+            TransformConfig::train_224(norm),
+            TransformConfig::eval_224(norm),
+        )
     }
 }
 
@@ -64,7 +85,13 @@ impl MemorySource {
             )));
         }
         let images = images.par_iter().map(|img| eval.prepare(img)).collect();
-        Ok(Self { images, labels, train, eval, key })
+        Ok(Self {
+            images,
+            labels,
+            train,
+            eval,
+            key,
+        })
     }
 
     /// A subset (rows `indices`) as its own source.
@@ -93,7 +120,11 @@ impl ImageSource for MemorySource {
         indices: &[usize],
         augment: Option<u64>,
     ) -> Result<(Vec<f32>, [usize; 4]), TrainError> {
-        let tf = if augment.is_some() { &self.train } else { &self.eval };
+        let tf = if augment.is_some() {
+            &self.train
+        } else {
+            &self.eval
+        };
         let first = indices
             .first()
             .and_then(|&i| self.images.get(i))
@@ -109,7 +140,9 @@ impl ImageSource for MemorySource {
                     .images
                     .get(i)
                     .ok_or_else(|| TrainError::Source(format!("image {i} out of range")))?;
-                let seed = augment.map_or(0, |s| s ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let seed = augment.map_or(0, |s| {
+                    s ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                });
                 tf.finish_into(img, seed, slot)
                     .map_err(|e| TrainError::Source(e.to_string()))
             })?;

@@ -46,7 +46,9 @@ impl FromStr for OptimizerKind {
             "sgd" => Ok(OptimizerKind::Sgd),
             "adam" => Ok(OptimizerKind::Adam),
             "adamw" => Ok(OptimizerKind::AdamW),
-            _ => Err(format!("unknown optimizer `{s}` (expected sgd, adam or adamw)")),
+            _ => Err(format!(
+                "unknown optimizer `{s}` (expected sgd, adam or adamw)"
+            )),
         }
     }
 }

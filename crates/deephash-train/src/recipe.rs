@@ -26,8 +26,16 @@ pub fn default_mode(kind: BackboneKind) -> TrainMode {
 /// - fine-tuning a pretrained backbone: the seed's SGD (lr 0.001, momentum 0.9, weight decay
 ///   5e-4), batch 10 x 8, x0.1 every 20 epochs, 40 epochs.
 pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConfig {
-    let loss = HashLoss { margin: default_margin(bits), mining: Mining::All, quantization_weight: 0.0 };
-    let adam = OptimizerSettings { kind: OptimizerKind::Adam, weight_decay: 0.0, ..Default::default() };
+    let loss = HashLoss {
+        margin: default_margin(bits),
+        mining: Mining::All,
+        quantization_weight: 0.0,
+    };
+    let adam = OptimizerSettings {
+        kind: OptimizerKind::Adam,
+        weight_decay: 0.0,
+        ..Default::default()
+    };
     let base = LoopConfig {
         mode,
         epochs: 40,
@@ -37,7 +45,10 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
         optimizer: OptimizerSettings::default(),
         schedule: Schedule {
             base_lr: 0.001,
-            kind: ScheduleKind::Step { every: 20, gamma: 0.1 },
+            kind: ScheduleKind::Step {
+                every: 20,
+                gamma: 0.1,
+            },
             warmup_epochs: 0,
             epochs: 40,
         },
@@ -48,7 +59,10 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
     match (kind, mode) {
         (BackboneKind::SmallCnn, _) => LoopConfig {
             epochs: 8,
-            loss: HashLoss { quantization_weight: 0.1, ..loss },
+            loss: HashLoss {
+                quantization_weight: 0.1,
+                ..loss
+            },
             optimizer: adam,
             schedule: Schedule {
                 base_lr: 2e-3,

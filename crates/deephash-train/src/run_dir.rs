@@ -72,14 +72,18 @@ impl RunDir {
         }
         let ckpt = root.join("checkpoints");
         std::fs::create_dir_all(&ckpt).map_err(|e| TrainError::io(&ckpt, e))?;
-        let run = Self { root: root.to_path_buf() };
+        let run = Self {
+            root: root.to_path_buf(),
+        };
         config.save(&run.config_path())?;
         Ok(run)
     }
 
     /// Opens an existing run directory (for resume or inference).
     pub fn open(root: &Path) -> Result<Self, TrainError> {
-        let run = Self { root: root.to_path_buf() };
+        let run = Self {
+            root: root.to_path_buf(),
+        };
         if !run.config_path().is_file() {
             return Err(TrainError::Format {
                 path: run.config_path(),
@@ -172,8 +176,11 @@ impl RunDir {
     /// Drops lines of epochs after `epoch` (written after the last checkpoint of a run that
     /// was then killed), so a resumed run appends them again.
     pub fn truncate_metrics_after(&self, epoch: usize) -> Result<(), TrainError> {
-        let kept: Vec<EpochMetrics> =
-            self.read_metrics()?.into_iter().filter(|m| m.epoch <= epoch).collect();
+        let kept: Vec<EpochMetrics> = self
+            .read_metrics()?
+            .into_iter()
+            .filter(|m| m.epoch <= epoch)
+            .collect();
         let mut text = String::new();
         for m in &kept {
             text.push_str(&serde_json::to_string(m).expect("metrics serialise"));
@@ -199,10 +206,12 @@ impl RunDir {
     pub fn latest_checkpoint(&self) -> Result<Option<CheckpointState>, TrainError> {
         let path = self.latest_path();
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| TrainError::Format {
-                path,
-                message: format!("corrupt checkpoint state: {e}"),
-            }),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| TrainError::Format {
+                    path,
+                    message: format!("corrupt checkpoint state: {e}"),
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(TrainError::io(&path, e)),
         }

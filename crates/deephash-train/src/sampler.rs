@@ -35,7 +35,10 @@ pub fn pk_batches(
     let mut chunks: BTreeMap<u32, Vec<Vec<usize>>> = BTreeMap::new();
     let mut by_class: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for &i in candidates {
-        by_class.entry(labels[i].first().copied().unwrap_or(u32::MAX)).or_default().push(i);
+        by_class
+            .entry(labels[i].first().copied().unwrap_or(u32::MAX))
+            .or_default()
+            .push(i);
     }
     for (class, mut members) in by_class {
         members.shuffle(rng);
@@ -122,7 +125,15 @@ mod tests {
 
     #[test]
     fn small_classes_are_topped_up() {
-        let labels = vec![vec![0], vec![0], vec![0], vec![1], vec![1], vec![1], vec![1]];
+        let labels = vec![
+            vec![0],
+            vec![0],
+            vec![0],
+            vec![1],
+            vec![1],
+            vec![1],
+            vec![1],
+        ];
         let all: Vec<usize> = (0..7).collect();
         let batches = pk_batches(&labels, &all, 2, 4, &mut epoch_rng(0, 0));
         assert_eq!(batches.len(), 1);

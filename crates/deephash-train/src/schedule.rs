@@ -130,7 +130,13 @@ mod tests {
 
     #[test]
     fn step_divides_by_ten_every_n_epochs() {
-        let s = sched(ScheduleKind::Step { every: 3, gamma: 0.1 }, 0);
+        let s = sched(
+            ScheduleKind::Step {
+                every: 3,
+                gamma: 0.1,
+            },
+            0,
+        );
         let lrs: Vec<f64> = (0..7).map(|e| s.lr(e, 0.5)).collect();
         let want = [0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.001];
         for (got, want) in lrs.iter().zip(want) {
@@ -160,7 +166,10 @@ mod tests {
         assert_eq!("constant".parse(), Ok(ScheduleKind::Constant));
         assert_eq!(
             "step:30".parse(),
-            Ok(ScheduleKind::Step { every: 30, gamma: 0.1 })
+            Ok(ScheduleKind::Step {
+                every: 30,
+                gamma: 0.1
+            })
         );
         assert_eq!(
             "cosine:0.01".parse(),

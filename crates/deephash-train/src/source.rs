@@ -19,8 +19,11 @@ pub trait ImageSource: Send + Sync {
     /// Normalised pixels `[n, 3, h, w]` (row-major) of the images `indices`: the
     /// evaluation transform when `augment` is `None`, the training augmentation drawn
     /// from the seed otherwise (the same seed gives the same augmentation).
-    fn pixels(&self, indices: &[usize], augment: Option<u64>)
-    -> Result<(Vec<f32>, [usize; 4]), TrainError>;
+    fn pixels(
+        &self,
+        indices: &[usize],
+        augment: Option<u64>,
+    ) -> Result<(Vec<f32>, [usize; 4]), TrainError>;
 
     /// Identifies the images and their preprocessing, for the feature cache key (changes
     /// whenever the pixels could change).

@@ -15,7 +15,10 @@ use rand_chacha::ChaCha8Rng;
 pub fn validation_split(labels: &[Vec<u32>], fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let mut by_class: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, set) in labels.iter().enumerate() {
-        by_class.entry(set.first().copied().unwrap_or(u32::MAX)).or_default().push(i);
+        by_class
+            .entry(set.first().copied().unwrap_or(u32::MAX))
+            .or_default()
+            .push(i);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0f_7a11d);
     let (mut train, mut val) = (Vec::new(), Vec::new());

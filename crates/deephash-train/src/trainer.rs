@@ -91,7 +91,11 @@ pub fn train_loop<M: TrainModule>(
         let mut seen = 0usize;
         let mut lr = cfg.schedule.lr(epoch, 0.0);
         for (step, batch) in plan.iter().enumerate().skip(state.step) {
-            if opts.interrupt.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)) {
+            if opts
+                .interrupt
+                .as_ref()
+                .is_some_and(|f| f.load(Ordering::SeqCst))
+            {
                 save_checkpoint(run, &module, &optim, &mut state)?;
                 bars.finish();
                 return Err(TrainError::Interrupted {
@@ -101,7 +105,8 @@ pub fn train_loop<M: TrainModule>(
             }
             lr = cfg.schedule.lr(epoch, step as f64 / plan.len() as f64);
             let h = forward(&module, batch, augmentation_seed(cfg.seed, epoch, step))?;
-            let labels = LabelSets::multi(batch.iter().map(|&i| samples.labels[i].clone()).collect());
+            let labels =
+                LabelSets::multi(batch.iter().map(|&i| samples.labels[i].clone()).collect());
             let loss = cfg.loss.forward(h, &labels)?;
             let grads = loss.backward();
             let value = f64::from(loss.into_scalar::<f32>());
@@ -151,11 +156,23 @@ pub fn train_loop<M: TrainModule>(
         bars.end_epoch(&metrics);
         if opts.stop_after_epochs.is_some_and(|n| state.epoch >= n) && state.epoch < cfg.epochs {
             bars.finish();
-            return Ok((module, LoopOutcome { state, finished: false }));
+            return Ok((
+                module,
+                LoopOutcome {
+                    state,
+                    finished: false,
+                },
+            ));
         }
     }
     bars.finish();
-    Ok((module, LoopOutcome { state, finished: true }))
+    Ok((
+        module,
+        LoopOutcome {
+            state,
+            finished: true,
+        },
+    ))
 }
 
 /// Epoch and batch progress bars (hidden with `--quiet`).
@@ -198,7 +215,10 @@ impl Bars {
 
     fn end_epoch(&self, m: &EpochMetrics) {
         self.epochs.inc(1);
-        let val = m.val_map.map(|v| format!(" val mAP {v:.4}")).unwrap_or_default();
+        let val = m
+            .val_map
+            .map(|v| format!(" val mAP {v:.4}"))
+            .unwrap_or_default();
         self.epochs
             .set_message(format!("loss {:.4} lr {:.2e}{val}", m.loss, m.lr));
     }

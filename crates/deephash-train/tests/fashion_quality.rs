@@ -30,7 +30,9 @@ fn idx(name: &str) -> Vec<u8> {
         .unwrap_or_else(|| PathBuf::from("/usr/share/datasets/fashion-mnist"));
     let file = std::fs::File::open(dir.join(name)).expect("fashion-mnist files");
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(file).read_to_end(&mut out).unwrap();
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut out)
+        .unwrap();
     out
 }
 
@@ -62,8 +64,16 @@ fn env_list(name: &str, default: &str) -> Vec<usize> {
 fn small_cnn_from_scratch_on_fashion_mnist() {
     let kind = BackboneKind::SmallCnn;
     let (train_tf, eval_tf) = transforms_for(kind);
-    let (ti, tl) = subset("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 1000);
-    let (qi, ql) = subset("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 200);
+    let (ti, tl) = subset(
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        1000,
+    );
+    let (qi, ql) = subset(
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+        200,
+    );
     let train = MemorySource::new(ti, tl, train_tf, eval_tf, "fm-train".into()).unwrap();
     let test = MemorySource::new(qi, ql, train_tf, eval_tf, "fm-test".into()).unwrap();
     let epochs = env_list("DEEPHASH_EPOCHS", "0")[0];
@@ -73,7 +83,13 @@ fn small_cnn_from_scratch_on_fashion_mnist() {
             backbone: kind,
             weights: None,
             model: HashNetConfig::new(kind, HeadKind::Linear, bits),
-            data: DataSpec { dataset: "fashion-mnist".into(), data_dir: None, val_fraction: 0.1, views: 0, max_per_class: None },
+            data: DataSpec {
+                dataset: "fashion-mnist".into(),
+                data_dir: None,
+                val_fraction: 0.1,
+                views: 0,
+                max_per_class: None,
+            },
             train: deephash_train::recipe::loop_config(kind, TrainMode::Finetune, bits),
             device: "cpu".into(),
         };
@@ -90,9 +106,21 @@ fn small_cnn_from_scratch_on_fashion_mnist() {
         let (tr, va) = validation_split(&labels, cfg.data.val_fraction, cfg.train.seed);
         let start = Instant::now();
         let scorer = common::sign_map;
-        let opts = LoopOptions { quiet: false, ..Default::default() };
+        let opts = LoopOptions {
+            quiet: false,
+            ..Default::default()
+        };
         let (_, _) = train_finetune(
-            &run, &cfg.train, net, state, optim, &train, (&tr, &va), Some(&scorer), &opts, &device,
+            &run,
+            &cfg.train,
+            net,
+            state,
+            optim,
+            &train,
+            (&tr[..], &va[..]),
+            Some(&scorer),
+            &opts,
+            &device,
         )
         .unwrap();
         let seconds = start.elapsed().as_secs_f64();

@@ -58,14 +58,22 @@ fn check_case(case: &Value, mining: Mining) {
         (got - want).abs() <= 1e-5 * want.abs().max(1.0),
         "{name} {mining}: loss {got} vs torch {want}"
     );
-    let grad = h.grad(&grads).expect("gradient").into_data().to_vec::<f32>().unwrap();
+    let grad = h
+        .grad(&grads)
+        .expect("gradient")
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     let want_grad = floats(&expected["grad"]);
     let worst = grad
         .iter()
         .zip(&want_grad)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    assert!(worst <= 1e-5, "{name} {mining}: gradient max abs diff {worst}");
+    assert!(
+        worst <= 1e-5,
+        "{name} {mining}: gradient max abs diff {worst}"
+    );
 }
 
 #[test]

@@ -43,14 +43,16 @@ fn pytorch_sgd(steps: usize, lr: f64, momentum: f64, wd: f64) -> Vec<f64> {
 fn run(settings: OptimizerSettings, steps: usize, lr: f64) -> Vec<f32> {
     let device = Device::flex().autodiff();
     let w = Tensor::<1>::from_data(TensorData::new(W0.map(|v| v as f32).to_vec(), [3]), &device);
-    let mut model = Quadratic { w: Param::from_tensor(w) };
+    let mut model = Quadratic {
+        w: Param::from_tensor(w),
+    };
     let mut optim = settings.build();
     for _ in 0..steps {
         let grads = loss(&model, &device).backward();
         let grads = burn::optim::GradientsParams::from_grads(grads, &model);
         model = optim.step(lr, model, grads);
     }
-    model.w.val().into_data().to_vec::<f32>().unwrap()
+    model.w.val().into_data().try_to_vec::<f32>().unwrap()
 }
 
 #[test]
@@ -66,7 +68,11 @@ fn sgd_matches_pytorch_momentum_and_weight_decay() {
 
 #[test]
 fn plain_sgd_without_momentum_is_gradient_descent() {
-    let settings = OptimizerSettings { momentum: 0.0, weight_decay: 0.0, ..Default::default() };
+    let settings = OptimizerSettings {
+        momentum: 0.0,
+        weight_decay: 0.0,
+        ..Default::default()
+    };
     let got = run(settings, 3, 0.1);
     let want = pytorch_sgd(3, 0.1, 0.0, 0.0);
     for (g, w) in got.iter().zip(&want) {

@@ -27,7 +27,10 @@ fn data() -> FrozenData {
     FrozenData {
         labels,
         eval: FeatureTable { dim: DIM, values },
-        views: vec![FeatureTable { dim: DIM, values: view }],
+        views: vec![FeatureTable {
+            dim: DIM,
+            values: view,
+        }],
     }
 }
 
@@ -37,11 +40,18 @@ fn loop_config() -> LoopConfig {
         epochs: 6,
         classes_per_batch: 4,
         per_class: 6,
-        loss: HashLoss { margin: 8.0, mining: Mining::All, quantization_weight: 0.1 },
+        loss: HashLoss {
+            margin: 8.0,
+            mining: Mining::All,
+            quantization_weight: 0.1,
+        },
         optimizer: OptimizerSettings::default(),
         schedule: Schedule {
             base_lr: 0.01,
-            kind: ScheduleKind::Step { every: 4, gamma: 0.1 },
+            kind: ScheduleKind::Step {
+                every: 4,
+                gamma: 0.1,
+            },
             warmup_epochs: 1,
             epochs: 6,
         },
@@ -61,7 +71,13 @@ fn run_config() -> RunConfig {
         backbone: BackboneKind::SmallCnn,
         weights: None,
         model,
-        data: DataSpec { dataset: "synthetic".into(), data_dir: None, val_fraction: 0.2, views: 1, max_per_class: None },
+        data: DataSpec {
+            dataset: "synthetic".into(),
+            data_dir: None,
+            val_fraction: 0.2,
+            views: 1,
+            max_per_class: None,
+        },
         train: loop_config(),
         device: "cpu".into(),
     }
@@ -71,17 +87,34 @@ fn run_config() -> RunConfig {
 fn train(dir: &Path, stop: Option<usize>, resume: bool) -> bool {
     let device = Device::flex().autodiff();
     let cfg = run_config();
-    let run = if resume { RunDir::open(dir).unwrap() } else { RunDir::create(dir, &cfg).unwrap() };
+    let run = if resume {
+        RunDir::open(dir).unwrap()
+    } else {
+        RunDir::create(dir, &cfg).unwrap()
+    };
     device.seed(cfg.train.seed);
     let head = HeadKind::Linear.init(DIM, BITS, &device).unwrap();
     let optim = cfg.train.optimizer.build();
     let (head, optim, state) = resume_or_start(&run, head, optim).unwrap();
     let data = data();
     let (train, val) = validation_split(&data.labels, cfg.data.val_fraction, cfg.train.seed);
-    let opts = LoopOptions { quiet: true, interrupt: None, stop_after_epochs: stop };
+    let opts = LoopOptions {
+        quiet: true,
+        interrupt: None,
+        stop_after_epochs: stop,
+    };
     let scorer = common::sign_map;
     let (_, outcome) = train_frozen(
-        &run, &cfg.train, head, state, optim, &data, (&train, &val), Some(&scorer), &opts, &device,
+        &run,
+        &cfg.train,
+        head,
+        state,
+        optim,
+        &data,
+        (&train[..], &val[..]),
+        Some(&scorer),
+        &opts,
+        &device,
     )
     .unwrap();
     outcome.finished
@@ -91,8 +124,14 @@ fn best_weights(dir: &Path) -> Vec<f32> {
     let device = Device::flex();
     let head = HeadKind::Linear.init(DIM, BITS, &device).unwrap();
     let head = load_module(head, &RunDir::open(dir).unwrap().best_path()).unwrap();
-    let x = FeatureTable { dim: DIM, values: (0..DIM).map(|i| i as f32 / DIM as f32).collect() };
-    head.forward(x.gather(&[0], &device)).into_data().to_vec::<f32>().unwrap()
+    let x = FeatureTable {
+        dim: DIM,
+        values: (0..DIM).map(|i| i as f32 / DIM as f32).collect(),
+    };
+    head.forward(x.gather(&[0], &device))
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap()
 }
 
 #[test]
@@ -117,7 +156,10 @@ fn resumed_run_reproduces_the_uninterrupted_run() {
     assert_eq!(best_weights(&a), best_weights(&b));
     // Training did something: the loss fell and validation mAP is far above chance (1/6).
     assert!(ma[5].loss < ma[0].loss, "{ma:?}");
-    assert!(ma.iter().filter_map(|m| m.val_map).fold(0.0, f64::max) > 0.6, "{ma:?}");
+    assert!(
+        ma.iter().filter_map(|m| m.val_map).fold(0.0, f64::max) > 0.6,
+        "{ma:?}"
+    );
 }
 
 #[test]

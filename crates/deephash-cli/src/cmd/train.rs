@@ -21,8 +21,8 @@ use deephash_train::frozen::{FrozenData, train_frozen};
 use deephash_train::loss::{Mining, default_margin};
 use deephash_train::memory_source::transforms_for;
 use deephash_train::optim::OptimizerKind;
-use deephash_train::schedule::ScheduleKind;
 use deephash_train::run_config::first_per_class;
+use deephash_train::schedule::ScheduleKind;
 use deephash_train::split::validation_split;
 use deephash_train::trainer::LoopOptions;
 use deephash_train::{
@@ -143,7 +143,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let dataset = load_dataset(&config.data)?;
     let (train_tf, eval_tf) = transforms_for(config.backbone);
-    let cache = args.cache_dir.clone().unwrap_or_else(|| default_cache(run.root()));
+    let cache = args
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| default_cache(run.root()));
     let train = DatasetSource::new(
         dataset.split(Split::Train).to_vec(),
         train_tf,
@@ -154,18 +157,40 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let labels = train.labels();
     let (train_rows, val_rows) =
         validation_split(&labels, config.data.val_fraction, config.train.seed);
-    tracing::info!(train = train_rows.len(), val = val_rows.len(), "validation split");
+    tracing::info!(
+        train = train_rows.len(),
+        val = val_rows.len(),
+        "validation split"
+    );
     let opts = LoopOptions {
         quiet: args.quiet,
         interrupt: Some(interrupt_flag()?),
         stop_after_epochs: args.stop_after,
     };
     let finished = match config.train.mode {
-        TrainMode::Frozen => frozen(&run, &config, &device_spec, &train, (&train_rows, &val_rows), &cache, &opts)?,
-        TrainMode::Finetune => finetune(&run, &config, &device_spec, &train, (&train_rows, &val_rows), &opts)?,
+        TrainMode::Frozen => frozen(
+            &run,
+            &config,
+            &device_spec,
+            &train,
+            (&train_rows[..], &val_rows[..]),
+            &cache,
+            &opts,
+        )?,
+        TrainMode::Finetune => finetune(
+            &run,
+            &config,
+            &device_spec,
+            &train,
+            (&train_rows[..], &val_rows[..]),
+            &opts,
+        )?,
     };
     if !finished {
-        println!("stopped early; continue with: deephash train --resume {}", run.root().display());
+        println!(
+            "stopped early; continue with: deephash train --resume {}",
+            run.root().display()
+        );
         return Ok(());
     }
     let test = DatasetSource::new(
@@ -194,7 +219,9 @@ fn interrupt_flag() -> anyhow::Result<Arc<AtomicBool>> {
 }
 
 fn default_cache(run: &Path) -> PathBuf {
-    run.parent().unwrap_or(Path::new(".")).join(".deephash-cache")
+    run.parent()
+        .unwrap_or(Path::new("."))
+        .join(".deephash-cache")
 }
 
 /// Creates the run directory from the arguments, or opens it for `--resume`.
@@ -218,7 +245,9 @@ fn run_config(args: &Args) -> anyhow::Result<RunConfig> {
         None => recipe::default_mode(backbone),
     };
     if mode == TrainMode::Frozen && args.weights.is_none() {
-        bail!("--mode frozen needs pretrained --weights (a random backbone gives useless features)");
+        bail!(
+            "--mode frozen needs pretrained --weights (a random backbone gives useless features)"
+        );
     }
     let mut train = recipe::loop_config(backbone, mode, args.bits);
     apply_overrides(&mut train, args)?;
@@ -321,12 +350,26 @@ fn frozen(
     let head = net.head.clone().fork(&autodiff);
     let (head, optim, state) = resume_or_start(run, head, config.train.optimizer.build())?;
     let scorer = validation_scorer;
-    let (_, outcome) = train_frozen(run, &config.train, head, state, optim, &data, split, Some(&scorer), opts, &autodiff)?;
+    let (_, outcome) = train_frozen(
+        run,
+        &config.train,
+        head,
+        state,
+        optim,
+        &data,
+        split,
+        Some(&scorer),
+        opts,
+        &autodiff,
+    )?;
     if !outcome.finished {
         return Ok(false);
     }
     let head = load_module(net.head.clone(), &run.best_path())?;
-    let final_net = HashNet { backbone: net.backbone, head };
+    let final_net = HashNet {
+        backbone: net.backbone,
+        head,
+    };
     save_module(&final_net, &run.model_path())?;
     Ok(true)
 }
@@ -341,30 +384,47 @@ fn frozen_data(
     quiet: bool,
 ) -> anyhow::Result<FrozenData> {
     let backbone = net.backbone.valid();
-    let weights = config.weights.as_ref().map(|w| w.display().to_string()).unwrap_or_default();
+    let weights = config
+        .weights
+        .as_ref()
+        .map(|w| w.display().to_string())
+        .unwrap_or_default();
     let base_key = format!("{}|{}|{}", config.backbone, weights, train.cache_key());
-    let file = |name: &str| cache.join("features").join(format!("{:016x}-{name}.f32", fnv(&base_key)));
-    let compute = |augment: Option<u64>, what: &str| -> Result<FeatureTable, deephash_train::TrainError> {
-        let bar = feature_bar(train.len(), what, quiet);
-        let t = extract_features(&backbone, train, augment, 64, device, &bar);
-        bar.finish_and_clear();
-        t
+    let file = |name: &str| {
+        cache
+            .join("features")
+            .join(format!("{:016x}-{name}.f32", fnv(&base_key)))
     };
+    let compute =
+        |augment: Option<u64>, what: &str| -> Result<FeatureTable, deephash_train::TrainError> {
+            let bar = feature_bar(train.len(), what, quiet);
+            let t = extract_features(&backbone, train, augment, 64, device, &bar);
+            bar.finish_and_clear();
+            t
+        };
     let eval = cached_features(&file("eval"), &base_key, || compute(None, "features"))?;
     let mut views = Vec::new();
     for v in 0..config.data.views {
         let key = format!("{base_key}|view{v}|seed{}", config.train.seed);
         let seed = config.train.seed ^ (v as u64 + 1) << 40;
-        views.push(cached_features(&file(&format!("view{v}-s{}", config.train.seed)), &key, || {
-            compute(Some(seed), &format!("view {}", v + 1))
-        })?);
+        views.push(cached_features(
+            &file(&format!("view{v}-s{}", config.train.seed)),
+            &key,
+            || compute(Some(seed), &format!("view {}", v + 1)),
+        )?);
     }
-    Ok(FrozenData { labels: train.labels(), eval, views })
+    Ok(FrozenData {
+        labels: train.labels(),
+        eval,
+        views,
+    })
 }
 
 /// FNV-1a of a string (cache file names).
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Finetune mode: the whole network; final network = best checkpoint.
@@ -380,7 +440,18 @@ fn finetune(
     let net = initial_net(config, &autodiff)?;
     let (net, optim, state) = resume_or_start(run, net, config.train.optimizer.build())?;
     let scorer = validation_scorer;
-    let (_, outcome) = train_finetune(run, &config.train, net, state, optim, train, split, Some(&scorer), opts, &autodiff)?;
+    let (_, outcome) = train_finetune(
+        run,
+        &config.train,
+        net,
+        state,
+        optim,
+        train,
+        split,
+        Some(&scorer),
+        opts,
+        &autodiff,
+    )?;
     if !outcome.finished {
         return Ok(false);
     }
@@ -392,7 +463,9 @@ fn finetune(
 
 /// Validation mAP@all of sign codes (the scorer handed to the training loop).
 fn validation_scorer(queries: &Embeddings, database: &Embeddings) -> Result<f64, String> {
-    retrieval_report(queries, database).map(|r| r.map).map_err(|e| e.to_string())
+    retrieval_report(queries, database)
+        .map(|r| r.map)
+        .map_err(|e| e.to_string())
 }
 
 /// Every metric of sign codes of `queries` against `database`.
@@ -410,7 +483,13 @@ pub fn labels_of(a: &[Vec<u32>], b: &[Vec<u32>]) -> (Labels, Labels) {
         let ids = |v: &[Vec<u32>]| Labels::Single(v.iter().map(|s| i64::from(s[0])).collect());
         return (ids(a), ids(b));
     }
-    let classes = a.iter().chain(b).flatten().copied().max().map_or(1, |m| m as usize + 1);
+    let classes = a
+        .iter()
+        .chain(b)
+        .flatten()
+        .copied()
+        .max()
+        .map_or(1, |m| m as usize + 1);
     let matrix = |v: &[Vec<u32>]| {
         let mut m = vec![false; v.len() * classes];
         for (i, s) in v.iter().enumerate() {

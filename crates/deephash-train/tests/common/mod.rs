@@ -8,7 +8,8 @@ use rand_chacha::ChaCha8Rng;
 
 /// mAP@all of sign codes of `q` against `db` (Hamming ranking, ties by database index).
 pub fn sign_map(q: &Embeddings, db: &Embeddings) -> Result<f64, String> {
-    let code = |e: &Embeddings, i: usize| -> Vec<bool> { e.row(i).iter().map(|&v| v > 0.0).collect() };
+    let code =
+        |e: &Embeddings, i: usize| -> Vec<bool> { e.row(i).iter().map(|&v| v > 0.0).collect() };
     let db_codes: Vec<Vec<bool>> = (0..db.rows()).map(|i| code(db, i)).collect();
     let mut total = 0.0;
     for i in 0..q.rows() {
@@ -33,7 +34,13 @@ pub fn sign_map(q: &Embeddings, db: &Embeddings) -> Result<f64, String> {
 
 /// `classes x per_class` feature vectors of width `dim`: a random centre per class plus
 /// Gaussian-ish noise of scale `noise`.
-pub fn clustered_features(classes: usize, per_class: usize, dim: usize, noise: f32, seed: u64) -> (Vec<f32>, Vec<Vec<u32>>) {
+pub fn clustered_features(
+    classes: usize,
+    per_class: usize,
+    dim: usize,
+    noise: f32,
+    seed: u64,
+) -> (Vec<f32>, Vec<Vec<u32>>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let centres: Vec<Vec<f32>> = (0..classes)
         .map(|_| (0..dim).map(|_| rng.random_range(-1.0f32..1.0)).collect())
