@@ -11,6 +11,11 @@ pub struct Hit {
     pub distance: u32,
 }
 
+/// A search that could not be answered (a broken index, a code of the wrong length).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("search failed: {0}")]
+pub struct SearchError(pub String);
+
 /// Exact k-nearest-neighbour search by Hamming distance.
 ///
 /// The service searches through this trait so that any index (a linear scan,
@@ -19,7 +24,7 @@ pub struct Hit {
 pub trait Searcher: Send + Sync + 'static {
     /// The `k` nearest codes to `query` (packed bytes of the database's length),
     /// or all of them when the database holds fewer than `k`.
-    fn search(&self, query: &[u8], k: usize) -> Vec<Hit>;
+    fn search(&self, query: &[u8], k: usize) -> Result<Vec<Hit>, SearchError>;
 }
 
 /// The reference searcher: a linear scan over every code, O(N) per query.
@@ -52,7 +57,15 @@ pub fn hamming(a: &[u8], b: &[u8]) -> u32 {
 }
 
 impl Searcher for ScanSearcher {
-    fn search(&self, query: &[u8], k: usize) -> Vec<Hit> {
+    fn search(&self, query: &[u8], k: usize) -> Result<Vec<Hit>, SearchError> {
+        if query.len() != self.codes.bytes_per_code() {
+            let message = format!(
+                "query of {} bytes, codes of {}",
+                query.len(),
+                self.codes.bytes_per_code()
+            );
+            return Err(SearchError(message));
+        }
         let n = self.codes.len();
         let mut hits: Vec<Hit> = (0..n)
             .map(|index| Hit {
@@ -63,14 +76,14 @@ impl Searcher for ScanSearcher {
         let key = |h: &Hit| (h.distance, h.index);
         let k = k.min(n);
         if k == 0 {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         if k < n {
             hits.select_nth_unstable_by_key(k - 1, key);
             hits.truncate(k);
         }
         hits.sort_unstable_by_key(key);
-        hits
+        Ok(hits)
     }
 }
 
@@ -97,9 +110,9 @@ mod tests {
             0b1111_1111,
         ];
         let codes = Arc::new(CodeMatrix::from_packed(8, data).unwrap());
-        let hits = ScanSearcher::new(codes.clone()).search(&[0], 3);
+        let hits = ScanSearcher::new(codes.clone()).search(&[0], 3).unwrap();
         let got: Vec<(usize, u32)> = hits.iter().map(|h| (h.index, h.distance)).collect();
         assert_eq!(got, vec![(1, 0), (3, 0), (2, 1)]);
-        assert_eq!(ScanSearcher::new(codes).search(&[0], 99).len(), 5);
+        assert_eq!(ScanSearcher::new(codes).search(&[0], 99).unwrap().len(), 5);
     }
 }

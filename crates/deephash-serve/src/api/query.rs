@@ -78,8 +78,12 @@ pub async fn answer(
     k: usize,
 ) -> Result<SearchResponse, ApiError> {
     tokio::task::spawn_blocking(move || {
-        let hits = state.catalog.searcher().search(&code, k);
-        SearchResponse {
+        let hits = state
+            .catalog
+            .searcher()
+            .search(&code, k)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(SearchResponse {
             bits: state.catalog.bits(),
             k,
             query_code: format_hex(&code),
@@ -88,10 +92,10 @@ pub async fn answer(
                 .enumerate()
                 .map(|(i, hit)| result_item(&state, i + 1, *hit))
                 .collect(),
-        }
+        })
     })
     .await
-    .map_err(|e| ApiError::internal(format!("search task failed: {e}")))
+    .map_err(|e| ApiError::internal(format!("search task failed: {e}")))?
 }
 
 fn result_item(state: &AppState, rank: usize, hit: Hit) -> ResultItem {
