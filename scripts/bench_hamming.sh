@@ -35,3 +35,25 @@ for bits in $BITS; do
     echo "  $(head -n1 <<<"$dh_out")"
   done
 done
+
+# MIH vs scan on clustered codes (1,000 centres, each bit flipped with p = 1/16), 64 bits.
+if [[ "${CLUSTERED:-1}" == 1 ]]; then
+  dir="$DATA/clustered64"
+  mkdir -p "$dir"
+  "$PY" - "$N" "$Q" "$dir" <<'PY'
+import sys, numpy as np
+n, q, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rng = np.random.default_rng(7)
+centres = rng.integers(0, 2, size=(1000, 64), dtype=np.uint8)
+def draw(m):
+    bits = centres[rng.integers(0, 1000, size=m)] ^ (rng.random((m, 64)) < 1 / 16)
+    return np.packbits(bits.astype(np.uint8), axis=1)
+np.save(f"{out}/db.npy", draw(n)); np.save(f"{out}/queries.npy", draw(q))
+PY
+  for index in scan mih; do
+    for t in $THREADS; do
+      out=$("$DEEPHASH" bench hamming --db "$dir/db.npy" --queries "$dir/queries.npy" -k "$K" --threads "$t" --index "$index")
+      echo "clustered bits=64 index=$index threads=$t $(tail -n1 <<<"$out")"
+    done
+  done
+fi

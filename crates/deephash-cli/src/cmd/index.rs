@@ -28,7 +28,7 @@ pub struct BuildArgs {
     /// The index file to write (atomically).
     #[arg(long)]
     out: PathBuf,
-    /// `scan` or `mih`. Default: MIH for ≥ 2^20 codes of ≤ 128 bits, else scan.
+    /// `scan` or `mih`. Default: MIH for ≥ 1,000,000 codes of ≤ 128 bits, else scan.
     #[arg(long, value_enum)]
     index: Option<IndexChoice>,
 }

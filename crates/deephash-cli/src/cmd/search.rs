@@ -25,7 +25,7 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Index: `scan` or `mih`. Default: MIH for ≥ 2^20 codes of ≤ 128 bits, else scan
+    /// Index: `scan` or `mih`. Default: MIH for ≥ 1,000,000 codes of ≤ 128 bits, else scan
     /// (an index file's own kind when --db is one). Both are exact.
     #[arg(long, value_enum)]
     pub index: Option<IndexChoice>,
