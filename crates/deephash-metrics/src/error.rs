@@ -73,4 +73,11 @@ pub enum MetricsError {
         /// Number of database items.
         database: usize,
     },
+    /// The distance kernel refused its input (an internal inconsistency:
+    /// shapes are checked before it runs).
+    #[error("distance kernel: {message}")]
+    Kernel {
+        /// The kernel's error.
+        message: String,
+    },
 }

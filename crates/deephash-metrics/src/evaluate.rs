@@ -5,7 +5,6 @@ use rayon::prelude::*;
 
 use crate::config::EvalConfig;
 use crate::harmonic::Harmonic;
-use crate::packed::PackedWords;
 use crate::query::{Context, Workspace, evaluate_query};
 use crate::relevance::{Relevance, check_count};
 use crate::report::EvalReport;
@@ -33,8 +32,8 @@ pub fn evaluate(
     let relevance = validate(query, query_labels, db, db_labels, config)?;
     let (bits, database) = (db.bits(), db.len());
     let ctx = Context {
-        query: PackedWords::new(query),
-        db: PackedWords::new(db),
+        query,
+        db,
         relevance,
         harmonic: Harmonic::new(database),
         bits,
@@ -43,7 +42,7 @@ pub fn evaluate(
         k: config.k(database),
         curve_ks: config.curve_ks(database),
     };
-    let sums = run_blocks(&ctx, query.len());
+    let sums = run_blocks(&ctx, query.len())?;
     let shape = ReportShape {
         database,
         bits,
@@ -88,7 +87,7 @@ fn validate<'a>(
 }
 
 /// Evaluates all queries in blocks on the rayon pool and sums the blocks in order.
-fn run_blocks(ctx: &Context<'_>, queries: usize) -> Sums {
+fn run_blocks(ctx: &Context<'_>, queries: usize) -> Result<Sums, MetricsError> {
     let blocks: Vec<Sums> = (0..queries.div_ceil(BLOCK))
         .into_par_iter()
         .map_init(
@@ -96,15 +95,15 @@ fn run_blocks(ctx: &Context<'_>, queries: usize) -> Sums {
             |ws, block| {
                 let mut sums = Sums::new(ctx.bits, ctx.curve_ks.len());
                 for q in block * BLOCK..((block + 1) * BLOCK).min(queries) {
-                    evaluate_query(ctx, q, ws, &mut sums);
+                    evaluate_query(ctx, q, ws, &mut sums)?;
                 }
-                sums
+                Ok(sums)
             },
         )
-        .collect();
+        .collect::<Result<_, MetricsError>>()?;
     let mut total = Sums::new(ctx.bits, ctx.curve_ks.len());
     for block in &blocks {
         total.merge(block);
     }
-    total
+    Ok(total)
 }

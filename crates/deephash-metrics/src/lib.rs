@@ -25,7 +25,6 @@ mod config;
 mod error;
 mod evaluate;
 mod harmonic;
-mod packed;
 mod query;
 mod relevance;
 mod report;

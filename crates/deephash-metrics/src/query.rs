@@ -2,15 +2,17 @@
 
 use crate::average_precision::tie_aware_with;
 use crate::harmonic::Harmonic;
-use crate::packed::PackedWords;
+use deephash_codes::CodeMatrix;
+
+use crate::MetricsError;
 use crate::relevance::Relevance;
 use crate::scan::{LOCAL_BITS, ScanBuffers, scan};
 use crate::sums::Sums;
 
 /// Everything shared by all queries of an evaluation.
 pub(crate) struct Context<'a> {
-    pub(crate) query: PackedWords,
-    pub(crate) db: PackedWords,
+    pub(crate) query: &'a CodeMatrix,
+    pub(crate) db: &'a CodeMatrix,
     pub(crate) relevance: Relevance<'a>,
     pub(crate) harmonic: Harmonic,
     pub(crate) bits: usize,
@@ -47,8 +49,13 @@ impl Workspace {
 }
 
 /// Evaluates query `q` and adds its metrics to `sums`.
-pub(crate) fn evaluate_query(ctx: &Context<'_>, q: usize, ws: &mut Workspace, sums: &mut Sums) {
-    scan(&ctx.query, q, &ctx.db, &ctx.relevance, &mut ws.scan);
+pub(crate) fn evaluate_query(
+    ctx: &Context<'_>,
+    q: usize,
+    ws: &mut Workspace,
+    sums: &mut Sums,
+) -> Result<(), MetricsError> {
+    scan(ctx.query, q, ctx.db, &ctx.relevance, &mut ws.scan)?;
     sums.queries += 1;
     count_relevant(ws);
     for d in 0..=ctx.bits {
@@ -59,7 +66,7 @@ pub(crate) fn evaluate_query(ctx: &Context<'_>, q: usize, ws: &mut Workspace, su
     if ws.scan.relevant == 0 {
         // No relevant item: AP, precision and recall are all 0 for this query.
         sums.without_relevant += 1;
-        return;
+        return Ok(());
     }
     rank_relevant(ws);
     add_ranking_metrics(ctx, &ws.positions, sums);
@@ -74,6 +81,7 @@ pub(crate) fn evaluate_query(ctx: &Context<'_>, q: usize, ws: &mut Workspace, su
         &ctx.harmonic,
     );
     add_radius_metrics(&ws.scan.hist, &ws.hist_relevant, ws.scan.relevant, sums);
+    Ok(())
 }
 
 /// Relevant items at each distance.

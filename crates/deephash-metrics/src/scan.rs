@@ -7,7 +7,9 @@
 //! order, so ties are broken by database index). The ranking is never
 //! materialised: the metrics only need the positions of the relevant items.
 
-use crate::packed::PackedWords;
+use deephash_codes::CodeMatrix;
+
+use crate::MetricsError;
 use crate::relevance::Relevance;
 
 /// Bits of a scanned item's within-group rank; the distance sits above them.
@@ -18,6 +20,8 @@ pub(crate) const LOCAL_BITS: u32 = 40;
 pub(crate) struct ScanBuffers {
     /// Items at each distance 0..=bits.
     pub(crate) hist: Vec<u32>,
+    /// Distance of every database item to the query.
+    pub(crate) dist: Vec<u16>,
     /// Relevant items, encoded; only the first `relevant` entries are valid.
     pub(crate) items: Vec<u64>,
     /// Number of relevant items.
@@ -29,26 +33,32 @@ impl ScanBuffers {
     pub(crate) fn new(bits: usize, database: usize) -> Self {
         Self {
             hist: vec![0; bits + 1],
+            dist: vec![0; database],
             items: vec![0; database],
             relevant: 0,
         }
     }
 }
 
-/// Scans the database for query `q`, filling `out`.
+/// Scans the database for query `q`, filling `out`. Distances come from the
+/// SIMD kernel of deephash-index (AVX-512 / AVX2 / popcnt, chosen at run time).
 pub(crate) fn scan(
-    query: &PackedWords,
+    query: &CodeMatrix,
     q: usize,
-    db: &PackedWords,
+    db: &CodeMatrix,
     rel: &Relevance<'_>,
     out: &mut ScanBuffers,
-) {
+) -> Result<(), MetricsError> {
     out.hist.fill(0);
-    let code = query.code(q);
+    deephash_index::distances(query.code(q), db, &mut out.dist).map_err(|err| {
+        MetricsError::Kernel {
+            message: err.to_string(),
+        }
+    })?;
     out.relevant = match rel {
         Relevance::Single { query: ql, db: dl } => {
             let label = ql[q];
-            dispatch(code, db, |j| dl[j] == label, out)
+            count(out, |j| dl[j] == label)
         }
         Relevance::Multi {
             words,
@@ -57,80 +67,25 @@ pub(crate) fn scan(
         } => {
             let w = *words;
             let mine = &qm[q * w..(q + 1) * w];
-            dispatch(
-                code,
-                db,
-                |j| {
-                    dm[j * w..(j + 1) * w]
-                        .iter()
-                        .zip(mine)
-                        .any(|(a, b)| a & b != 0)
-                },
-                out,
-            )
+            count(out, |j| {
+                dm[j * w..(j + 1) * w]
+                    .iter()
+                    .zip(mine)
+                    .any(|(a, b)| a & b != 0)
+            })
         }
     };
+    Ok(())
 }
 
-/// Picks the kernel for the code width and the CPU.
-fn dispatch<F: Fn(usize) -> bool>(
-    code: &[u64],
-    db: &PackedWords,
-    rel: F,
-    out: &mut ScanBuffers,
-) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("popcnt") {
-        // SAFETY: the CPU supports popcnt, checked just above.
-        return unsafe { dispatch_popcnt(code, db, rel, out) };
-    }
-    dispatch_width(code, db, rel, out)
-}
-
-/// [`dispatch_width`] compiled with the popcnt instruction.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "popcnt")]
-fn dispatch_popcnt<F: Fn(usize) -> bool>(
-    code: &[u64],
-    db: &PackedWords,
-    rel: F,
-    out: &mut ScanBuffers,
-) -> usize {
-    dispatch_width(code, db, rel, out)
-}
-
-/// Monomorphises the kernel for the common code widths (64 to 1024 bits).
+/// Histogram by distance and the relevant items with their rank in their group.
 #[inline(always)]
-fn dispatch_width<F: Fn(usize) -> bool>(
-    code: &[u64],
-    db: &PackedWords,
-    rel: F,
-    out: &mut ScanBuffers,
-) -> usize {
-    match db.words() {
-        1 => kernel::<1, F>(code, db.as_slice(), rel, out),
-        2 => kernel::<2, F>(code, db.as_slice(), rel, out),
-        4 => kernel::<4, F>(code, db.as_slice(), rel, out),
-        8 => kernel::<8, F>(code, db.as_slice(), rel, out),
-        16 => kernel::<16, F>(code, db.as_slice(), rel, out),
-        _ => kernel::<0, F>(code, db.as_slice(), rel, out),
-    }
-}
-
-/// The scan proper; `W` words per code, or `W = 0` for any width.
-#[inline(always)]
-fn kernel<const W: usize, F: Fn(usize) -> bool>(
-    code: &[u64],
-    db: &[u64],
-    rel: F,
-    out: &mut ScanBuffers,
-) -> usize {
-    let width = if W == 0 { code.len() } else { W };
+fn count<F: Fn(usize) -> bool>(out: &mut ScanBuffers, rel: F) -> usize {
     let hist = &mut out.hist[..];
     let items = &mut out.items[..];
     let mut relevant = 0usize;
-    for (j, other) in db.chunks_exact(width).enumerate() {
-        let d = distance::<W>(code, other);
+    for (j, &d) in out.dist.iter().enumerate() {
+        let d = usize::from(d);
         let local = hist[d];
         hist[d] = local + 1;
         // Branch-free append: always write, advance only when relevant
@@ -141,23 +96,10 @@ fn kernel<const W: usize, F: Fn(usize) -> bool>(
     relevant
 }
 
-/// Hamming distance of two codes of `W` words (`W = 0`: any equal length).
-#[inline(always)]
-fn distance<const W: usize>(a: &[u64], b: &[u64]) -> usize {
-    if W == 0 {
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| (x ^ y).count_ones() as usize)
-            .sum()
-    } else {
-        (0..W).map(|i| (a[i] ^ b[i]).count_ones() as usize).sum()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use deephash_codes::{CodeMatrix, Labels};
+    use deephash_codes::Labels;
 
     #[test]
     fn histogram_and_relevant_ranks() {
@@ -167,13 +109,7 @@ mod tests {
         let (ql, dl) = (Labels::Single(vec![1]), Labels::Single(vec![1, 2, 1, 1, 3]));
         let rel = Relevance::new(&ql, &dl).unwrap();
         let mut out = ScanBuffers::new(8, 5);
-        scan(
-            &PackedWords::new(&q),
-            0,
-            &PackedWords::new(&db),
-            &rel,
-            &mut out,
-        );
+        scan(&q, 0, &db, &rel, &mut out).unwrap();
         assert_eq!(out.hist, vec![1, 3, 0, 0, 0, 0, 0, 0, 1]);
         let enc = |d: u64, local: u64| (d << LOCAL_BITS) | local;
         assert_eq!(out.relevant, 3);

@@ -138,6 +138,7 @@ fn name_the_file(
             "--topk {k} is out of range: {} holds {database} codes, k must be 1..={database}",
             inputs.db_codes.display()
         ),
+        other @ MetricsError::Kernel { .. } => anyhow!("{other}"),
         other @ (MetricsError::LabelKind { .. } | MetricsError::ClassCount { .. }) => {
             let kind = if matches!(db_labels, Labels::Single(_)) {
                 "single-label"
