@@ -158,7 +158,14 @@ impl Browser {
             "/element",
             Some(json!({"using": "css selector", "value": css})),
         );
-        found[ELEMENT].as_str().unwrap().to_owned()
+        // W3C key, or the first string value for drivers that use another key.
+        let id = found[ELEMENT].as_str().or_else(|| {
+            found
+                .as_object()
+                .and_then(|o| o.values().find_map(|v| v.as_str()))
+        });
+        id.unwrap_or_else(|| panic!("no element for {css}: {found}"))
+            .to_owned()
     }
 
     /// Polls a script until it returns true.
