@@ -68,6 +68,9 @@ pub fn batch_norm_forward<const D: usize>(bn: &BatchNorm, input: Tensor<D>) -> T
         .add(result.variance.detach().mul_scalar(momentum * correction));
     bn.running_mean.update(mean.detach());
     bn.running_var.update(var.detach());
+    // Publish the update now: visitors (records, checkpoints, `collect`) read the shared value,
+    // which burn's `RunningState` otherwise leaves one update behind.
+    let _ = (bn.running_mean.value_sync(), bn.running_var.value_sync());
     result.output
 }
 
