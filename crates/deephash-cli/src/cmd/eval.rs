@@ -36,6 +36,15 @@ pub struct Args {
     /// Print one JSON object (every metric and curve) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// A trained run instead of code files: its test split queries its training split;
+    /// writes RUN/metrics.json and RUN/report.html.
+    #[cfg(feature = "ml")]
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["query_codes", "query_labels", "db_codes", "db_labels"])]
+    pub run: Option<PathBuf>,
+    /// Compute device for --run: cpu, cuda or cuda:N.
+    #[cfg(feature = "ml")]
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
 }
 
 /// The four input files, once all are known.
@@ -48,12 +57,16 @@ struct Inputs<'a> {
 
 /// Runs `deephash eval`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let inputs = inputs(&args)?;
     let config = EvalConfig {
         topk: args.topk,
         radius: args.radius,
         curve_ks: None,
     };
+    #[cfg(feature = "ml")]
+    if let Some(run) = &args.run {
+        return super::workflow::evaluation::eval_run(run, &args.device, &config, args.json);
+    }
+    let inputs = inputs(&args)?;
     let started = Instant::now();
     let query = read_codes(inputs.query_codes)?;
     let query_labels = read_labels(inputs.query_labels)?;
