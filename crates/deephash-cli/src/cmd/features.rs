@@ -129,22 +129,10 @@ fn progress(total: usize) -> ProgressBar {
     bar
 }
 
-/// Writes `rows` as a float32 `(n, dim)` .npy file.
+/// Writes `rows` as a float32 `(n, dim)` .npy file (atomically).
 fn write_npy(path: &Path, rows: &[f32], n: usize, dim: usize) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path)
-        .with_context(|| format!("{}: cannot create", path.display()))?;
-    let mut writer = npyz::WriteOptions::new()
-        .default_dtype()
-        .shape(&[n as u64, dim as u64])
-        .writer(BufWriter::new(file))
-        .begin_nd()
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    writer
-        .extend(rows.iter().copied())
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    writer
-        .finish()
-        .with_context(|| format!("{}: cannot write", path.display()))
+    deephash_codes::npy::write_npy_rows(path, &[n as u64, dim as u64], rows.iter().copied())?;
+    Ok(())
 }
 
 /// Writes one relative path per line, in row order.
