@@ -14,7 +14,7 @@ use super::workflow::evaluation::{RunEval, evaluate_run, protocol_facts, write_r
 
 /// Arguments of `deephash demo`.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:
+#[command(after_help = "Examples:
   deephash demo                  # about 3-5 minutes on 2 CPU cores; writes deephash-demo/report.html
   deephash demo --out /tmp/demo  # somewhere else
 
