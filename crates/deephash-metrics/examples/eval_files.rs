@@ -11,7 +11,9 @@ use deephash_metrics::{EvalConfig, evaluate};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
-        return Err("usage: eval_files QUERY_CODES QUERY_LABELS DB_CODES DB_LABELS [REPEATS]".into());
+        return Err(
+            "usage: eval_files QUERY_CODES QUERY_LABELS DB_CODES DB_LABELS [REPEATS]".into(),
+        );
     }
     let q = read_codes(Path::new(&args[0]))?;
     let ql = read_labels(Path::new(&args[1]))?;
@@ -23,8 +25,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start = Instant::now();
         let report = evaluate(&q, &ql, &db, &dl, &EvalConfig::default())?;
         best = best.min(start.elapsed().as_secs_f64());
-        println!("map={:.6} map_tie_aware={:.6}", report.map, report.map_tie_aware);
+        println!(
+            "map={:.6} map_tie_aware={:.6}",
+            report.map, report.map_tie_aware
+        );
     }
-    println!("best of {repeats}: {best:.4} s for {} x {} pairs", q.len(), db.len());
+    println!(
+        "best of {repeats}: {best:.4} s for {} x {} pairs",
+        q.len(),
+        db.len()
+    );
     Ok(())
 }

@@ -2,9 +2,9 @@
 //! module under `bench/`; add a variant and a module to add one.
 
 pub mod hamming;
-pub mod pipeline;
 #[cfg(feature = "ml")]
 pub mod model;
+pub mod pipeline;
 
 /// The benchmarks.
 #[derive(clap::Subcommand)]
