@@ -21,7 +21,7 @@ pub enum BackboneKind {
     ResNet50,
     /// EfficientNet-Lite0 (1280-d features).
     EfficientNetLite0,
-    /// The small CNN for small images (128-d features at the default width).
+    /// The small CNN for small images (64-d features at the default width 16).
     SmallCnn,
 }
 
@@ -98,7 +98,7 @@ impl BackboneKind {
             Self::ResNet18 | Self::ResNet34 => 512,
             Self::ResNet50 => 2048,
             Self::EfficientNetLite0 => 1280,
-            Self::SmallCnn => 128,
+            Self::SmallCnn => super::SmallCnnConfig::default().feature_dim(),
         }
     }
 
