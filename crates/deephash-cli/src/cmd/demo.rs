@@ -11,6 +11,7 @@ use deephash_metrics::EvalConfig;
 use deephash_report::{map_table_text, write_metrics_json};
 
 use super::workflow::evaluation::{RunEval, evaluate_run, protocol_facts, write_report};
+use super::workflow::{run_train_child, train_command};
 
 /// Arguments of `deephash demo`.
 #[derive(clap::Args, Debug)]
@@ -114,34 +115,13 @@ fn train(args: &Args, bits: usize, run: &Path) -> anyhow::Result<()> {
         std::fs::remove_dir_all(run)
             .with_context(|| format!("{}: cannot replace the earlier demo run", run.display()))?;
     }
-    let exe = std::env::current_exe().context("cannot find the deephash binary")?;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.args([
-        "train",
-        "--dataset",
-        "fashion-mnist",
-        "--backbone",
-        "small-cnn",
-    ])
-    .args(["--bits", &bits.to_string(), "--device", &args.device])
-    .arg("--out")
-    .arg(run);
+    let mut cmd = train_command()?;
+    cmd.args(["--dataset", "fashion-mnist", "--backbone", "small-cnn"])
+        .args(["--bits", &bits.to_string(), "--device", &args.device])
+        .arg("--out")
+        .arg(run);
     if let Some(e) = args.epochs {
         cmd.args(["--epochs", &e.to_string()]);
     }
-    if let Some(m) = args.max_per_class {
-        cmd.args(["--max-per-class", &m.to_string()]);
-    }
-    if args.quiet {
-        cmd.arg("--quiet");
-    }
-    eprintln!("training {bits}-bit codes into {}", run.display());
-    let status = cmd.status().context("cannot start `deephash train`")?;
-    if !status.success() {
-        bail!(
-            "training the {bits}-bit run in {} failed ({status})",
-            run.display()
-        );
-    }
-    Ok(())
+    run_train_child(cmd, bits, run, args.max_per_class, args.quiet)
 }

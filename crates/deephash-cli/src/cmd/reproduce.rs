@@ -14,6 +14,7 @@ use deephash_metrics::EvalConfig;
 use deephash_report::write_metrics_json;
 
 use super::workflow::evaluation::{RunEval, evaluate_run, protocol_facts, write_report};
+use super::workflow::{run_train_child, train_command};
 
 /// Arguments of `deephash reproduce`.
 #[derive(clap::Args, Debug)]
@@ -183,9 +184,8 @@ fn train(args: &Args, bits: usize, run: &Path) -> anyhow::Result<()> {
     }
     let epochs = args.epochs.unwrap_or(40);
     let step = (epochs / 2).max(1);
-    let exe = std::env::current_exe().context("cannot find the deephash binary")?;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.args(["train", "--dataset", &args.dataset, "--data-dir"])
+    let mut cmd = train_command()?;
+    cmd.args(["--dataset", &args.dataset, "--data-dir"])
         .arg(&args.data_dir)
         .args(["--backbone", "resnet18", "--mode", "finetune", "--weights"])
         .arg(&args.weights)
@@ -207,21 +207,7 @@ fn train(args: &Args, bits: usize, run: &Path) -> anyhow::Result<()> {
         .args(["--device", &args.device])
         .arg("--out")
         .arg(run);
-    if let Some(m) = args.max_per_class {
-        cmd.args(["--max-per-class", &m.to_string()]);
-    }
-    if args.quiet {
-        cmd.arg("--quiet");
-    }
-    eprintln!("training {bits}-bit codes into {}", run.display());
-    let status = cmd.status().context("cannot start `deephash train`")?;
-    if !status.success() {
-        bail!(
-            "training the {bits}-bit run in {} failed ({status})",
-            run.display()
-        );
-    }
-    Ok(())
+    run_train_child(cmd, bits, run, args.max_per_class, args.quiet)
 }
 
 #[cfg(test)]
