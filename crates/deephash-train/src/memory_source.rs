@@ -3,7 +3,7 @@
 //! applied in parallel.
 
 use deephash_data::{Crop, CropMode, Resize, RgbImage, TransformConfig};
-use deephash_model::{BackboneKind, Normalization as ModelNorm};
+use deephash_model::BackboneKind;
 use rayon::prelude::*;
 
 use crate::TrainError;
@@ -18,14 +18,9 @@ pub struct MemorySource {
     key: String,
 }
 
-/// The data crate's normalisation for a backbone (the model crate's is the same data).
+/// The normalisation a backbone's weights expect.
 pub fn data_normalization(kind: BackboneKind) -> deephash_data::Normalization {
-    match kind.normalization() {
-        ModelNorm::MeanStd { mean, std } => deephash_data::Normalization::MeanStd { mean, std },
-        ModelNorm::Affine { offset, divisor } => {
-            deephash_data::Normalization::Affine { offset, divisor }
-        }
-    }
+    kind.normalization()
 }
 
 /// Training and evaluation transforms for `kind`. Small-image backbones: resize to the

@@ -6,11 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use deephash_data::{
-    Normalization as DataNormalization, Resize, TransformConfig, decode_file, list_images,
-};
+use deephash_data::{Resize, TransformConfig, decode_file, list_images};
 use deephash_model::burn::tensor::{Device, Tensor, TensorData};
-use deephash_model::{Backbone, BackboneKind, DeviceSpec, Normalization, backbone_from_weights};
+use deephash_model::{Backbone, BackboneKind, DeviceSpec, backbone_from_weights};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -73,10 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 /// The evaluation transform of a backbone: resize to 256 × 256 and centre-crop 224 for the
 /// ImageNet backbones, exactly 28 × 28 for the small CNN; the backbone's own normalisation.
 fn eval_transform(kind: BackboneKind) -> TransformConfig {
-    let normalization = match kind.normalization() {
-        Normalization::MeanStd { mean, std } => DataNormalization::MeanStd { mean, std },
-        Normalization::Affine { offset, divisor } => DataNormalization::Affine { offset, divisor },
-    };
+    let normalization = kind.normalization();
     if kind.input_size() == 224 {
         return TransformConfig::eval_224(normalization);
     }

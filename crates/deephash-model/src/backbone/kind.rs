@@ -25,51 +25,15 @@ pub enum BackboneKind {
     SmallCnn,
 }
 
-/// How 8-bit RGB pixels become network inputs (the same two forms as the data crate's
-/// `Normalization`, so the CLI maps one onto the other without the data crate needing burn).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum Normalization {
-    /// torchvision's `ToTensor` then `Normalize(mean, std)`: `(x / 255 - mean[c]) / std[c]`.
-    MeanStd {
-        /// Mean per channel (R, G, B), in `[0, 1]` units.
-        mean: [f32; 3],
-        /// Standard deviation per channel (R, G, B), in `[0, 1]` units.
-        std: [f32; 3],
-    },
-    /// `(x - offset) / divisor` on raw 0..255 values (EfficientNet-Lite: 127 and 128).
-    Affine {
-        /// Subtracted from the raw value.
-        offset: f32,
-        /// The difference is divided by this.
-        divisor: f32,
-    },
-}
+/// How 8-bit RGB pixels become network inputs: the data crate's type, so transforms apply
+/// it directly.
+pub use deephash_data::Normalization;
 
-impl Normalization {
-    /// ImageNet statistics, as torchvision's pretrained models expect.
-    pub const IMAGENET: Self = Self::MeanStd {
-        mean: [0.485, 0.456, 0.406],
-        std: [0.229, 0.224, 0.225],
-    };
-    /// `(p - 127) / 128` (EfficientNet-Lite's TensorFlow preprocessing).
-    pub const LITE: Self = Self::Affine {
-        offset: 127.0,
-        divisor: 128.0,
-    };
-    /// Fashion-MNIST statistics (grey replicated to three channels).
-    pub const FASHION_MNIST: Self = Self::MeanStd {
-        mean: [0.2860; 3],
-        std: [0.3530; 3],
-    };
-
-    /// Normalises one 8-bit pixel value of channel `c` (0 = R).
-    pub fn apply_u8(&self, value: u8, c: usize) -> f32 {
-        match *self {
-            Self::MeanStd { mean, std } => (f32::from(value) / 255.0 - mean[c]) / std[c],
-            Self::Affine { offset, divisor } => (f32::from(value) - offset) / divisor,
-        }
-    }
-}
+/// Fashion-MNIST statistics (grey replicated to three channels), what the small CNN expects.
+const FASHION_MNIST: Normalization = Normalization::MeanStd {
+    mean: [0.2860; 3],
+    std: [0.3530; 3],
+};
 
 impl BackboneKind {
     /// Every kind, in command-line order.
@@ -105,9 +69,9 @@ impl BackboneKind {
     /// The normalisation the (pre)trained weights expect.
     pub fn normalization(&self) -> Normalization {
         match self {
-            Self::EfficientNetLite0 => Normalization::LITE,
-            Self::SmallCnn => Normalization::FASHION_MNIST,
-            _ => Normalization::IMAGENET,
+            Self::EfficientNetLite0 => Normalization::centered_127(),
+            Self::SmallCnn => FASHION_MNIST,
+            _ => Normalization::imagenet(),
         }
     }
 
@@ -163,7 +127,7 @@ mod tests {
         let n = BackboneKind::EfficientNetLite0.normalization();
         for p in [0u8, 127, 200, 255] {
             let expected = (p as f32 - 127.0) / 128.0;
-            assert_eq!(n.apply_u8(p, 1), expected);
+            assert_eq!(n.apply(1, p), expected);
         }
     }
 }
