@@ -243,3 +243,61 @@ fn finetune_on_a_generated_cub_tree() {
     assert_eq!(report["queries"], 12);
     assert_eq!(report["database"], 12);
 }
+
+fn train_small_cub(data: &Path, run: &Path, extra: &[&str]) -> std::process::Output {
+    deephash()
+        .args(["train", "--dataset", "cub", "--data-dir"])
+        .arg(data)
+        .args([
+            "--backbone",
+            "small-cnn",
+            "--bits",
+            "16",
+            "--epochs",
+            "1",
+            "--classes-per-batch",
+            "3",
+            "--per-class",
+            "3",
+            "--quiet",
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(run)
+        .output()
+        .expect("run deephash")
+}
+
+#[test]
+fn a_corrupt_image_is_named_or_skipped_with_skip_bad() {
+    let tmp = tempfile::tempdir().unwrap();
+    make_cub(tmp.path(), 3, 8);
+    let data = tmp.path().join("CUB_200_2011");
+    // Image 1 (class 1, k = 0: a training image) truncated to its PNG signature.
+    let bad = data.join("images/001.Bird_0/001.Bird_0_0.png");
+    let bytes = std::fs::read(&bad).unwrap();
+    std::fs::write(&bad, &bytes[..12]).unwrap();
+
+    let failed = train_small_cub(&data, &tmp.path().join("strict"), &[]);
+    let text = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success());
+    assert!(text.contains("001.Bird_0_0.png"), "{text}");
+
+    let run = tmp.path().join("lenient");
+    let out = train_small_cub(&data, &run, &["--skip-bad"]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("skipping") && text.contains("001.Bird_0_0.png"),
+        "{text}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(report["queries"], 12);
+    assert_eq!(
+        report["database"], 11,
+        "the unreadable training image is left out"
+    );
+    let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    assert!(config.contains("skip_bad = true"), "{config}");
+}

@@ -54,6 +54,7 @@ fn random_run(root: &Path, bits: usize) -> PathBuf {
             val_fraction: 0.1,
             views: 0,
             max_per_class: Some(20),
+            skip_bad: false,
         },
         train: recipe::loop_config(kind, TrainMode::Finetune, bits),
         device: "cpu".into(),

@@ -22,6 +22,9 @@ pub struct DataSpec {
     /// Use only the first this many images of each class in each split (quick runs).
     #[serde(default)]
     pub max_per_class: Option<usize>,
+    /// Leave out images that cannot be read (logged) instead of failing.
+    #[serde(default)]
+    pub skip_bad: bool,
 }
 
 /// Indices of the first `max` samples of each class (first label), in order.

@@ -89,6 +89,7 @@ fn small_cnn_from_scratch_on_fashion_mnist() {
                 val_fraction: 0.1,
                 views: 0,
                 max_per_class: None,
+                skip_bad: false,
             },
             train: deephash_train::recipe::loop_config(kind, TrainMode::Finetune, bits),
             device: "cpu".into(),

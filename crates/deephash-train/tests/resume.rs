@@ -77,6 +77,7 @@ fn run_config() -> RunConfig {
             val_fraction: 0.2,
             views: 1,
             max_per_class: None,
+            skip_bad: false,
         },
         train: loop_config(),
         device: "cpu".into(),

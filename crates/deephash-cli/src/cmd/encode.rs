@@ -41,6 +41,9 @@ pub struct Args {
     /// Folder for the decoded-image cache of file data sets (decoded once, reused).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Log and leave out data-set images that cannot be read instead of stopping.
+    #[arg(long)]
+    pub skip_bad: bool,
     /// Compute device: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     pub device: String,
@@ -70,6 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.split,
             args.batch,
             args.cache_dir.as_deref(),
+            args.skip_bad,
         )?,
         (None, None) => bail!("give --images DIR or --dataset NAME (see `deephash encode --help`)"),
     };

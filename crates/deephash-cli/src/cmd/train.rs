@@ -110,6 +110,10 @@ pub struct Args {
     /// Only the first N images of each class of each split (quick runs and tests).
     #[arg(long, value_name = "N")]
     pub max_per_class: Option<usize>,
+    /// Log and leave out images that cannot be read (corrupt, truncated, missing, too large)
+    /// instead of stopping with an error naming the file.
+    #[arg(long)]
+    pub skip_bad: bool,
     /// Validate every N epochs (default: the recipe's).
     #[arg(long)]
     pub validate_every: Option<usize>,
@@ -147,12 +151,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .cache_dir
         .clone()
         .unwrap_or_else(|| default_cache(run.root()));
-    let train = DatasetSource::new(
+    let train = DatasetSource::with_skip_bad(
         dataset.split(Split::Train).to_vec(),
         train_tf,
         eval_tf,
         Some(&cache.join("images")),
         format!("{}:{:?}:train", config.data.dataset, config.data.data_dir),
+        config.data.skip_bad,
     )?;
     let labels = train.labels();
     let (train_rows, val_rows) =
@@ -193,12 +198,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let test = DatasetSource::new(
+    let test = DatasetSource::with_skip_bad(
         dataset.split(Split::Test).to_vec(),
         train_tf,
         eval_tf,
         Some(&cache.join("images")),
         format!("{}:{:?}:test", config.data.dataset, config.data.data_dir),
+        config.data.skip_bad,
     )?;
     let report = final_metrics(&run, &device_spec, &test, &train)?;
     println!(
@@ -263,6 +269,7 @@ fn run_config(args: &Args) -> anyhow::Result<RunConfig> {
             val_fraction: args.val_fraction,
             views: args.views,
             max_per_class: args.max_per_class,
+            skip_bad: args.skip_bad,
         },
         train,
         device: args.device.clone(),

@@ -185,7 +185,9 @@ pub fn thumbnail(img: &RgbImage) -> anyhow::Result<Thumbnail> {
 
 /// Codes of one split (or both) of a named data set, with image ids (the samples' names)
 /// and labels. Images get the run's evaluation transform; file images are decoded once into
-/// the data crate's decoded-image cache under `cache` when given.
+/// the data crate's decoded-image cache under `cache` when given. With `skip_bad`,
+/// unreadable images are logged and left out of the codes.
+#[allow(clippy::too_many_arguments)]
 pub fn encode_split(
     model: &TrainedModel,
     name: &str,
@@ -193,6 +195,7 @@ pub fn encode_split(
     split: super::encode::Split,
     batch: usize,
     cache: Option<&Path>,
+    skip_bad: bool,
 ) -> anyhow::Result<CodeDb> {
     let kind: DatasetKind = name.parse()?;
     let dataset = DatasetSpec::new(kind, data_dir.map(Path::to_path_buf)).load()?;
@@ -204,15 +207,16 @@ pub fn encode_split(
     if samples.is_empty() {
         bail!("data set `{name}`: the {split:?} split holds no image");
     }
-    let ids: Vec<String> = samples.iter().map(|s| s.name.clone()).collect();
-    check_ids(&ids)?;
-    let sets: Vec<Vec<u32>> = samples.iter().map(|s| s.labels.clone()).collect();
     let source = dataset_source(
         model,
         samples,
         cache,
         &format!("{name}:{data_dir:?}:{split:?}"),
+        skip_bad,
     )?;
+    let ids: Vec<String> = source.samples().map(|s| s.name.clone()).collect();
+    check_ids(&ids)?;
+    let sets: Vec<Vec<u32>> = source.samples().map(|s| s.labels.clone()).collect();
     let rows: Vec<usize> = (0..source.len()).collect();
     let codes = encode_source(model, &source, &rows, batch, "encoding")?;
     Ok(CodeDb {
@@ -223,20 +227,23 @@ pub fn encode_split(
 }
 
 /// An image source over `samples` with the run's transforms (evaluation view only is used
-/// here) and, for file images, the decoded-image cache in `cache`.
+/// here) and, for file images, the decoded-image cache in `cache`; with `skip_bad`,
+/// unreadable images are left out (see [`DatasetSource::samples`] for the kept ones).
 pub fn dataset_source(
     model: &TrainedModel,
     samples: Vec<Sample>,
     cache: Option<&Path>,
     key: &str,
+    skip_bad: bool,
 ) -> anyhow::Result<DatasetSource> {
     let (train, eval) = transforms_for(model.backbone());
-    Ok(DatasetSource::new(
+    Ok(DatasetSource::with_skip_bad(
         samples,
         train,
         eval,
         cache,
         key.to_string(),
+        skip_bad,
     )?)
 }
 

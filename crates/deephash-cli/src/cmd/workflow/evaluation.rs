@@ -67,9 +67,15 @@ pub fn evaluate_run(
     let dataset = run_dataset(&model.config().data)
         .with_context(|| format!("loading the data set of the run {}", run.display()))?;
     let cache = default_cache(run);
-    let key = |s: &str| format!("{}:{:?}:{s}", dataset.name, model.config().data.data_dir);
-    let test = dataset_source(&model, dataset.test.clone(), Some(&cache), &key("test"))?;
-    let train = dataset_source(&model, dataset.train.clone(), Some(&cache), &key("train"))?;
+    let name = dataset.name.clone();
+    let key = |s: &str| format!("{name}:{:?}:{s}", model.config().data.data_dir);
+    let skip_bad = model.config().data.skip_bad;
+    let mut dataset = dataset;
+    let test = dataset_source(&model, dataset.test, Some(&cache), &key("test"), skip_bad)?;
+    let train = dataset_source(&model, dataset.train, Some(&cache), &key("train"), skip_bad)?;
+    // The kept samples, in the order of the codes.
+    dataset.test = test.samples().cloned().collect();
+    dataset.train = train.samples().cloned().collect();
     let all = |n: usize| (0..n).collect::<Vec<_>>();
     let queries = encode_source(
         &model,
