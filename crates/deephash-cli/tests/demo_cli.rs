@@ -74,6 +74,15 @@ fn demo_trains_evaluates_and_writes_the_report() {
         let run = read_json(&out.join(format!("runs/fm{bits}/metrics.json")));
         assert_eq!(run["map"], entry["map"]);
     }
+    // The longest code length is trained end to end; the shorter one is a head on its
+    // frozen backbone.
+    let config = |bits: usize| {
+        std::fs::read_to_string(out.join(format!("runs/fm{bits}/config.toml"))).unwrap()
+    };
+    assert!(config(32).contains("mode = \"finetune\""), "{}", config(32));
+    let short = config(16);
+    assert!(short.contains("mode = \"frozen\""), "{short}");
+    assert!(short.contains("fm32"), "weights = the 32-bit run: {short}");
     check_report(&out.join("report.html"));
     assert!(stdout.contains("report.html"), "{stdout}");
     assert!(stdout.contains("mAP"), "{stdout}");

@@ -17,12 +17,17 @@ pub fn default_mode(kind: BackboneKind) -> TrainMode {
     }
 }
 
+/// Epochs of the small CNN's recipe from scratch.
+pub const SMALL_CNN_EPOCHS: usize = 16;
+
 /// The default loop configuration for `kind` in `mode` at `bits` bits.
 ///
-/// - small CNN from scratch: Adam 2e-3 with one warm-up epoch and cosine decay, 8 epochs,
-///   10 x 8 batches, all triplets, quantization weight 0.1 (about a minute on 2 cores on the
-///   bundled 10k Fashion-MNIST images);
-/// - frozen pretrained features: head only, Adam 1e-3, cosine, 30 epochs (seconds);
+/// - small CNN from scratch: Adam 2e-3 with one warm-up epoch and cosine decay, 16 epochs,
+///   10 x 8 batches, all triplets, quantization weight 0.1 (about 8 minutes on 2 cores on the
+///   bundled 10k Fashion-MNIST images; 8 epochs reach about 0.80 test mAP at 64 bits, 16
+///   about 0.86);
+/// - frozen backbone features (pretrained, or a trained small CNN's): head only, Adam 1e-3,
+///   cosine, 30 epochs, quantization weight 0.1 (seconds);
 /// - fine-tuning a pretrained backbone: the seed's SGD (lr 0.001, momentum 0.9, weight decay
 ///   5e-4), batch 10 x 8, x0.1 every 20 epochs, 40 epochs.
 pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConfig {
@@ -57,8 +62,8 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
         seed: 0,
     };
     match (kind, mode) {
-        (BackboneKind::SmallCnn, _) => LoopConfig {
-            epochs: 8,
+        (BackboneKind::SmallCnn, TrainMode::Finetune) => LoopConfig {
+            epochs: SMALL_CNN_EPOCHS,
             loss: HashLoss {
                 quantization_weight: 0.1,
                 ..loss
@@ -68,13 +73,17 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
                 base_lr: 2e-3,
                 kind: ScheduleKind::Cosine { min_factor: 0.01 },
                 warmup_epochs: 1,
-                epochs: 8,
+                epochs: SMALL_CNN_EPOCHS,
             },
-            validate_every: 2,
+            validate_every: 4,
             ..base
         },
         (_, TrainMode::Frozen) => LoopConfig {
             epochs: 30,
+            loss: HashLoss {
+                quantization_weight: 0.1,
+                ..loss
+            },
             optimizer: adam,
             schedule: Schedule {
                 base_lr: 1e-3,
