@@ -7,7 +7,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use deephash_codes::{CodeMatrix, Labels};
+use deephash_codes::{CodeDb, CodeMatrix, Labels};
+
+use super::workflow::final_codes::save_final_codes;
+use super::workflow::labels_from_sets;
 use deephash_data::{DatasetKind, DatasetSpec, Split};
 use deephash_metrics::{EvalConfig, EvalReport, evaluate};
 use deephash_model::burn::module::Module;
@@ -559,7 +562,7 @@ pub fn labels_of(a: &[Vec<u32>], b: &[Vec<u32>]) -> (Labels, Labels) {
 }
 
 /// Test queries against the whole training split (evaluation transforms), once, with the
-/// selected model; writes `RUN/metrics.json`.
+/// selected model; writes `RUN/metrics.json` and the codes (`RUN/codes-{test,train}.dhc`).
 fn final_metrics(
     run: &RunDir,
     device: &DeviceSpec,
@@ -571,6 +574,14 @@ fn final_metrics(
     let queries = model.embed_source(test, &all(test), 256)?;
     let database = model.embed_source(train, &all(train), 256)?;
     let report = retrieval_report(&queries, &database)?;
+    for (split, source, embeddings) in [("test", test, &queries), ("train", train, &database)] {
+        let db = CodeDb {
+            codes: CodeMatrix::from_signs(&embeddings.values, embeddings.bits)?,
+            ids: Some(source.samples().map(|s| s.name.clone()).collect()),
+            labels: Some(labels_from_sets(&embeddings.labels)),
+        };
+        save_final_codes(run.root(), split, &db)?;
+    }
     let json = serde_json::to_vec_pretty(&report)?;
     deephash_train::atomic::write(&run.final_metrics_path(), &json)?;
     Ok(report)

@@ -3,6 +3,7 @@
 //! thumbnails for the report. Evaluating a run and writing its report: [`evaluation`].
 
 pub mod evaluation;
+pub mod final_codes;
 
 use std::path::{Path, PathBuf};
 

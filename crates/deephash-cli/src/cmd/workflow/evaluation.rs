@@ -18,6 +18,10 @@ use deephash_report::{
 use deephash_train::DataSpec;
 use deephash_train::run_config::first_per_class;
 
+use deephash_train::ImageSource;
+use deephash_train::dataset_source::DatasetSource;
+
+use super::final_codes::reuse_final_codes;
 use super::{dataset_source, encode_source, labels_from_sets, load_model, thumbnail};
 
 /// Example queries shown in the report.
@@ -76,21 +80,18 @@ pub fn evaluate_run(
     // The kept samples, in the order of the codes.
     dataset.test = test.samples().cloned().collect();
     dataset.train = train.samples().cloned().collect();
-    let all = |n: usize| (0..n).collect::<Vec<_>>();
-    let queries = encode_source(
-        &model,
-        &test,
-        &all(dataset.test.len()),
-        EVAL_BATCH,
-        "queries",
-    )?;
-    let db = encode_source(
-        &model,
-        &train,
-        &all(dataset.train.len()),
-        EVAL_BATCH,
-        "database",
-    )?;
+    let codes_of = |split: &str, source: &DatasetSource, what: &str| {
+        let ids: Vec<String> = source.samples().map(|s| s.name.clone()).collect();
+        match reuse_final_codes(run, split, &ids, model.bits()) {
+            Some(codes) => Ok(codes),
+            None => {
+                let rows: Vec<usize> = (0..source.len()).collect();
+                encode_source(&model, source, &rows, EVAL_BATCH, what)
+            }
+        }
+    };
+    let queries = codes_of("test", &test, "queries")?;
+    let db = codes_of("train", &train, "database")?;
     let (query_labels, db_labels) =
         labels_pair(&dataset.labels(Split::Test), &dataset.labels(Split::Train));
     let report = evaluate(&queries, &query_labels, &db, &db_labels, config)
