@@ -33,6 +33,18 @@ class Pooled(nn.Module):
                                          drop_connect_rate=0.0)
             self.dim = net._fc.in_features
             net._fc = nn.Identity()
+        elif name == "small-cnn":
+            # deephash's small CNN (crates/deephash-model/src/backbone/small_cnn.rs): three stages
+            # of two conv3x3-BN-ReLU blocks and a 2x2 max-pool, 16/32/64 channels, global pool.
+            layers, channels = [], 3
+            for stage in range(3):
+                out = 16 << stage
+                for c_in in (channels, out):
+                    layers += [nn.Conv2d(c_in, out, 3, padding=1, bias=False), nn.BatchNorm2d(out), nn.ReLU()]
+                layers.append(nn.MaxPool2d(2))
+                channels = out
+            net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+            self.dim = channels
         else:
             raise SystemExit(f"unsupported backbone {name}")
         self.net = net
@@ -53,7 +65,8 @@ def main():
     torch.manual_seed(0)
     backbone = Pooled(args.backbone)
     model = nn.Sequential(backbone, nn.Linear(backbone.dim, 64), nn.Tanh())
-    x = torch.randn(args.batch, 3, 224, 224)
+    side = 28 if args.backbone == "small-cnn" else 224
+    x = torch.randn(args.batch, 3, side, side)
     if args.train:
         model.train()
         opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4)

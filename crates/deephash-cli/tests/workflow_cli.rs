@@ -55,6 +55,7 @@ fn random_run(root: &Path, bits: usize) -> PathBuf {
             views: 0,
             max_per_class: Some(20),
             skip_bad: false,
+            augment: true,
         },
         train: recipe::loop_config(kind, TrainMode::Finetune, bits),
         device: "cpu".into(),
@@ -403,4 +404,143 @@ fn eval_run_writes_metrics_and_report_and_prints_the_eval_json() {
         tmp.path().join("nope").to_str().unwrap(),
     ]));
     assert!(err.contains("nope"), "{err}");
+}
+
+/// One HTTP/1.1 request on loopback (`Connection: close`); the status code and the body.
+fn http(addr: &str, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("HTTP head");
+    let status_line = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = response[split + 4..].to_vec();
+    if status_line
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
+            .unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
+        data = &data[line_end + 2 + size + 2..];
+    }
+}
+
+/// Kills the server when the test ends, whatever happens.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_answers_image_and_code_searches_over_a_real_run() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let run = random_run(tmp.path(), 32);
+    let photos = photos(tmp.path());
+    let db_path = tmp.path().join("photos.dhc");
+    ok(&deephash(&[
+        "encode",
+        "--run",
+        run.to_str().unwrap(),
+        "--images",
+        photos.to_str().unwrap(),
+        "--out",
+        db_path.to_str().unwrap(),
+    ]));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deephash"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--run"])
+        .arg(&run)
+        .arg("--index")
+        .arg(&db_path)
+        .arg("--image-root")
+        .arg(&photos)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+
+    let (status, body) = http(&addr, "GET", "/health", "text/plain", b"");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+
+    // An image of the database finds itself first, at distance 0.
+    let png = std::fs::read(photos.join("b/10.png")).unwrap();
+    let (status, body) = http(&addr, "POST", "/search?k=3", "image/png", &png);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let answer = json(&String::from_utf8_lossy(&body));
+    assert_eq!(answer["bits"], 32);
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["distance"], 0);
+    let own_code = answer["query_code"].as_str().unwrap().to_string();
+    let first = results[0]["path"].as_str().unwrap();
+    let db = CodeDb::read(&db_path).unwrap();
+    let ids = db.ids.unwrap();
+    let row = ids.iter().position(|id| id == first).unwrap();
+    assert_eq!(
+        deephash_serve::format_hex(db.codes.code(row)),
+        own_code,
+        "the top hit has the query's own code"
+    );
+
+    // The same code as text gives the same ranking.
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/search/code?k=3",
+        "application/json",
+        format!("{{\"code\":\"{own_code}\"}}").as_bytes(),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let by_code = json(&String::from_utf8_lossy(&body));
+    assert_eq!(by_code["results"], answer["results"]);
+
+    // Its thumbnail is a PNG; a corrupt upload is a 4xx JSON error, not a crash.
+    let (status, body) = http(&addr, "GET", &format!("/items/{}/thumbnail", results[0]["id"]), "text/plain", b"");
+    assert_eq!(status, 200);
+    assert!(body.starts_with(b"\x89PNG"), "thumbnail is a PNG");
+    let (status, body) = http(&addr, "POST", "/search", "image/png", b"not a png");
+    assert!((400..500).contains(&status), "{status}");
+    assert!(json(&String::from_utf8_lossy(&body)).get("error").is_some());
+    let (status, _) = http(&addr, "GET", "/health", "text/plain", b"");
+    assert_eq!(status, 200, "still serving");
 }

@@ -25,6 +25,14 @@ pub struct DataSpec {
     /// Leave out images that cannot be read (logged) instead of failing.
     #[serde(default)]
     pub skip_bad: bool,
+    /// Random crop and flip of training images (off: training sees the evaluation view).
+    /// Absent in older run files, which all trained with augmentation.
+    #[serde(default = "augment_by_default")]
+    pub augment: bool,
+}
+
+fn augment_by_default() -> bool {
+    true
 }
 
 /// Indices of the first `max` samples of each class (first label), in order.

@@ -60,10 +60,12 @@ fn env_list(name: &str, default: &str) -> Vec<usize> {
 }
 
 #[test]
-#[ignore = "needs /usr/share/datasets/fashion-mnist and about a minute per code length"]
+#[ignore = "needs the Fashion-MNIST files and about 8 minutes per code length on 2 cores"]
 fn small_cnn_from_scratch_on_fashion_mnist() {
     let kind = BackboneKind::SmallCnn;
-    let (train_tf, eval_tf) = transforms_for(kind);
+    let (augmented, eval_tf) = transforms_for(kind);
+    let augment = deephash_train::recipe::default_augment(kind);
+    let train_tf = if augment { augmented } else { eval_tf };
     let (ti, tl) = subset(
         "train-images-idx3-ubyte.gz",
         "train-labels-idx1-ubyte.gz",
@@ -90,6 +92,7 @@ fn small_cnn_from_scratch_on_fashion_mnist() {
                 views: 0,
                 max_per_class: None,
                 skip_bad: false,
+                augment,
             },
             train: deephash_train::recipe::loop_config(kind, TrainMode::Finetune, bits),
             device: "cpu".into(),

@@ -78,6 +78,7 @@ fn run_config() -> RunConfig {
             views: 1,
             max_per_class: None,
             skip_bad: false,
+            augment: true,
         },
         train: loop_config(),
         device: "cpu".into(),

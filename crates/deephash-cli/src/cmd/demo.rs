@@ -147,7 +147,10 @@ fn train(args: &Args, bits: usize, run: &Path, frozen_on: Option<&Path>) -> anyh
             cmd.args(["--mode", "frozen", "--weights"]).arg(base);
         }
         None => {
-            cmd.args(["--epochs", &args.epochs.to_string()]);
+            // Validated once, at the end: with the cosine schedule the last epoch is the
+            // one selected anyway, and each validation costs an encoding of the split.
+            let epochs = args.epochs.to_string();
+            cmd.args(["--epochs", &epochs, "--validate-every", &epochs]);
         }
     }
     run_train_child(cmd, bits, run, args.max_per_class, args.quiet)

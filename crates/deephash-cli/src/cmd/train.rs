@@ -114,6 +114,10 @@ pub struct Args {
     /// Only the first N images of each class of each split (quick runs and tests).
     #[arg(long, value_name = "N")]
     pub max_per_class: Option<usize>,
+    /// Random crop and flip of training images: true or false (default: false for small-cnn,
+    /// true for the ImageNet backbones).
+    #[arg(long, value_name = "BOOL")]
+    pub augment: Option<bool>,
     /// Log and leave out images that cannot be read (corrupt, truncated, missing, too large)
     /// instead of stopping with an error naming the file.
     #[arg(long)]
@@ -150,7 +154,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let device_spec: DeviceSpec = config.device.parse()?;
     let started = Instant::now();
     let dataset = load_dataset(&config.data)?;
-    let (train_tf, eval_tf) = transforms_for(config.backbone);
+    let (augmented, eval_tf) = transforms_for(config.backbone);
+    let train_tf = if config.data.augment {
+        augmented
+    } else {
+        eval_tf
+    };
     let cache = args
         .cache_dir
         .clone()
@@ -274,6 +283,7 @@ fn run_config(args: &Args) -> anyhow::Result<RunConfig> {
             views: args.views,
             max_per_class: args.max_per_class,
             skip_bad: args.skip_bad,
+            augment: args.augment.unwrap_or(recipe::default_augment(backbone)),
         },
         train,
         device: args.device.clone(),
