@@ -77,15 +77,34 @@ fn small_cnn_on_bundled_fashion_mnist_writes_a_complete_run() {
     // The final codes are kept, with ids, for `eval --run` to reuse; reused or (once the model
     // is newer than them) computed again, the metrics are the ones training reported.
     let test_codes = run.join("codes-test.dhc");
-    assert_eq!(deephash_codes::CodeDb::read(&test_codes).unwrap().codes.len(), 240);
+    assert_eq!(
+        deephash_codes::CodeDb::read(&test_codes)
+            .unwrap()
+            .codes
+            .len(),
+        240
+    );
     let eval_map = |run: &Path| -> serde_json::Value {
-        let out = deephash().args(["eval", "--json", "--run"]).arg(run).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = deephash()
+            .args(["eval", "--json", "--run"])
+            .arg(run)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["map"].clone()
     };
     assert_eq!(eval_map(&run), report["map"]);
-    let stale = std::fs::File::options().append(true).open(run.join("model.bpk")).unwrap();
-    stale.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(60)).unwrap();
+    let stale = std::fs::File::options()
+        .append(true)
+        .open(run.join("model.bpk"))
+        .unwrap();
+    stale
+        .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(60))
+        .unwrap();
     drop(stale);
     assert_eq!(eval_map(&run), report["map"]);
 }

@@ -3,7 +3,7 @@
 //! against the training database, mAP@all of sign codes.
 //!
 //! Ignored by default: it needs the Debian package `dataset-fashion-mnist`
-//! (`/usr/share/datasets/fashion-mnist/*.gz`, or `FASHION_MNIST_DIR`) and about a minute per
+//! (`/usr/share/datasets/fashion-mnist/*.gz`, or `FASHION_MNIST_DIR`) and about 8 minutes per
 //! code length on two cores. Run with
 //! `cargo test -p deephash-train --test fashion_quality -- --ignored --nocapture`;
 //! `DEEPHASH_BITS=16,64` and `DEEPHASH_EPOCHS=N` override the defaults.

@@ -24,7 +24,12 @@ pub fn save_final_codes(run: &Path, split: &str, db: &CodeDb) -> anyhow::Result<
 
 /// The run's saved codes of `split` when they are still valid for the model and match `ids`
 /// and `bits`; `None` when they must be computed again.
-pub fn reuse_final_codes(run: &Path, split: &str, ids: &[String], bits: usize) -> Option<CodeMatrix> {
+pub fn reuse_final_codes(
+    run: &Path,
+    split: &str,
+    ids: &[String],
+    bits: usize,
+) -> Option<CodeMatrix> {
     let path = final_codes_path(run, split);
     let model = RunDir::open(run).ok()?.model_path();
     if modified(&path)? < modified(&model)? {
