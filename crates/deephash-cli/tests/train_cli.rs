@@ -251,25 +251,12 @@ fn finetune_on_a_generated_cub_tree() {
     let tmp = tempfile::tempdir().unwrap();
     make_cub(tmp.path(), 3, 8);
     let run = tmp.path().join("run");
-    let text = run_ok(
-        deephash()
-            .args(["train", "--dataset", "cub", "--data-dir"])
-            .arg(tmp.path().join("CUB_200_2011"))
-            .args([
-                "--backbone",
-                "small-cnn",
-                "--bits",
-                "16",
-                "--epochs",
-                "1",
-                "--classes-per-batch",
-                "3",
-                "--per-class",
-                "3",
-                "--quiet",
-                "--out",
-            ])
-            .arg(&run),
+    let out = train_small_cub(&tmp.path().join("CUB_200_2011"), &run, &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("test mAP"), "{text}");
     let report: serde_json::Value =

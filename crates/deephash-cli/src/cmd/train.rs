@@ -20,7 +20,7 @@ use deephash_train::checkpoint::{load_module, resume_or_start, save_module};
 use deephash_train::dataset_source::DatasetSource;
 use deephash_train::features::{FeatureTable, cached_features, extract_features, feature_bar};
 use deephash_train::finetune::train_finetune;
-use deephash_train::frozen::{FrozenData, train_frozen};
+use deephash_train::frozen::{FrozenData, head_embeddings, train_frozen};
 use deephash_train::loss::{Mining, default_margin};
 use deephash_train::memory_source::transforms_for;
 use deephash_train::optim::OptimizerKind;
@@ -185,24 +185,31 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         interrupt: Some(interrupt_flag()?),
         stop_after_epochs: args.stop_after,
     };
-    let finished = match config.train.mode {
-        TrainMode::Frozen => frozen(
-            &run,
-            &config,
-            &device_spec,
-            &train,
-            (&train_rows[..], &val_rows[..]),
-            &cache,
-            &opts,
-        )?,
-        TrainMode::Finetune => finetune(
-            &run,
-            &config,
-            &device_spec,
-            &train,
-            (&train_rows[..], &val_rows[..]),
-            &opts,
-        )?,
+    // Frozen mode hands back the database embeddings it can make from its cached features.
+    let (finished, database) = match config.train.mode {
+        TrainMode::Frozen => {
+            let database = frozen(
+                &run,
+                &config,
+                &device_spec,
+                &train,
+                (&train_rows[..], &val_rows[..]),
+                &cache,
+                &opts,
+            )?;
+            (database.is_some(), database)
+        }
+        TrainMode::Finetune => (
+            finetune(
+                &run,
+                &config,
+                &device_spec,
+                &train,
+                (&train_rows[..], &val_rows[..]),
+                &opts,
+            )?,
+            None,
+        ),
     };
     if !finished {
         println!(
@@ -219,7 +226,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         format!("{}:{:?}:test", config.data.dataset, config.data.data_dir),
         config.data.skip_bad,
     )?;
-    let report = final_metrics(&run, &device_spec, &test, &train)?;
+    let report = final_metrics(&run, &device_spec, &test, &train, database)?;
     println!(
         "{}: {} bits, test mAP {:.4} ({} queries vs {} database), {:.1} s; run in {}",
         config.backbone,
@@ -397,6 +404,9 @@ fn weights_fingerprint(weights: &Path) -> String {
 }
 
 /// Frozen mode: cached features, head training, final network = backbone + best head.
+/// Returns, once finished, the final network's embeddings of the whole training split, made
+/// from the cached evaluation-view features (the backbone is not run over it a second time);
+/// `None` when stopped early.
 fn frozen(
     run: &RunDir,
     config: &RunConfig,
@@ -405,7 +415,7 @@ fn frozen(
     split: (&[usize], &[usize]),
     cache: &Path,
     opts: &LoopOptions,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<Embeddings>> {
     let plain = device.device()?;
     let net = initial_net(config, &plain)?;
     let data = frozen_data(config, &net, train, cache, &plain, opts.quiet)?;
@@ -432,15 +442,17 @@ fn frozen(
         &autodiff,
     )?;
     if !outcome.finished {
-        return Ok(false);
+        return Ok(None);
     }
     let head = load_module(net.head.clone(), &run.best_path())?;
+    let all: Vec<usize> = (0..data.labels.len()).collect();
+    let database = head_embeddings(&head, &data.eval, &all, &data.labels, &plain)?;
     let final_net = HashNet {
         backbone: net.backbone,
         head,
     };
     save_module(&final_net, &run.model_path())?;
-    Ok(true)
+    Ok(Some(database))
 }
 
 /// The cached evaluation-view and augmented-view features of the training split.
@@ -573,16 +585,21 @@ pub fn labels_of(a: &[Vec<u32>], b: &[Vec<u32>]) -> (Labels, Labels) {
 
 /// Test queries against the whole training split (evaluation transforms), once, with the
 /// selected model; writes `RUN/metrics.json` and the codes (`RUN/codes-{test,train}.dhc`).
+/// `database`: the training split's embeddings when already known (frozen mode).
 fn final_metrics(
     run: &RunDir,
     device: &DeviceSpec,
     test: &DatasetSource,
     train: &DatasetSource,
+    database: Option<Embeddings>,
 ) -> anyhow::Result<EvalReport> {
     let model = TrainedModel::load(run.root(), &device.device()?)?;
     let all = |s: &DatasetSource| (0..s.len()).collect::<Vec<_>>();
     let queries = model.embed_source(test, &all(test), 256)?;
-    let database = model.embed_source(train, &all(train), 256)?;
+    let database = match database {
+        Some(known) => known,
+        None => model.embed_source(train, &all(train), 256)?,
+    };
     let report = retrieval_report(&queries, &database)?;
     for (split, source, embeddings) in [("test", test, &queries), ("train", train, &database)] {
         let db = CodeDb {
