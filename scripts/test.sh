@@ -2,6 +2,9 @@
 # The project's test suite: everything CI runs. Installs what the tests need first:
 # - Debian's chromium + chromium-driver for the web page's browser test (deephash-serve).
 # Everything else (fixtures, the bundled Fashion-MNIST subset) is in the repository.
+# After the tests, type-checks the CUDA backend (`--features cuda`): DOCS_RS=1 makes
+# tracel-llvm-bundler's build script skip its LLVM download, which no registry serves
+# (a check needs no LLVM; a real CUDA build does). DEEPHASH_SKIP_CUDA_CHECK=1 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +19,8 @@ if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null
 fi
 
 cargo test --workspace --locked
+
+if [ "${DEEPHASH_SKIP_CUDA_CHECK:-0}" != 1 ]; then
+  echo "test.sh: cargo check --features cuda (type-checks the CUDA backend path)" >&2
+  DOCS_RS=1 cargo check -p deephash-cli --features cuda --locked
+fi

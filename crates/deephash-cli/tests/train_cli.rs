@@ -263,6 +263,28 @@ fn finetune_on_a_generated_cub_tree() {
         serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
     assert_eq!(report["queries"], 12);
     assert_eq!(report["database"], 12);
+
+    // Frozen mode on the same tree: a head on the trained backbone (features cached once).
+    let frozen = tmp.path().join("frozen");
+    let run_arg = run.to_str().unwrap();
+    let out = train_small_cub(
+        &tmp.path().join("CUB_200_2011"),
+        &frozen,
+        &["--mode", "frozen", "--weights", run_arg],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = std::fs::read_to_string(frozen.join("config.toml")).unwrap();
+    assert!(config.contains("mode = \"frozen\""), "{config}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(frozen.join("metrics.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["bits"], 16);
+    assert_eq!(report["database"], 12);
+    assert_eq!(metrics_lines(&frozen).len(), 1);
 }
 
 fn train_small_cub(data: &Path, run: &Path, extra: &[&str]) -> std::process::Output {
