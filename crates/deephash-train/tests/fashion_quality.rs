@@ -139,5 +139,10 @@ fn small_cnn_from_scratch_on_fashion_mnist() {
             println!("{}", serde_json::to_string(&m).unwrap());
         }
         println!("bits={bits} test_map={map:.4} train_seconds={seconds:.1}");
+        if epochs == 0 {
+            // The project's goals for the default recipe (measured: 0.902 at 64 bits, 0.882 at 16).
+            let goal = if bits >= 64 { 0.85 } else { 0.80 };
+            assert!(map >= goal, "{bits} bits: test mAP {map:.4} < {goal}");
+        }
     }
 }
