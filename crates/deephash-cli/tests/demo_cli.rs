@@ -3,6 +3,8 @@
 //! table, the report — not the quality, which the full demo measures.
 #![cfg(feature = "ml")]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -90,44 +92,6 @@ fn demo_trains_evaluates_and_writes_the_report() {
     ok(&deephash(&args));
 }
 
-/// A CUB-200-2011 look-alike: `classes` x `per_class` PNG images (alternately train and test).
-fn make_cub(root: &Path, classes: usize, per_class: usize) -> std::path::PathBuf {
-    let cub = root.join("CUB_200_2011");
-    let (mut images, mut labels, mut split, mut names) =
-        (String::new(), String::new(), String::new(), String::new());
-    let mut id = 0;
-    for c in 0..classes {
-        let class = format!("{:03}.Bird_{c}", c + 1);
-        names.push_str(&format!("{} {class}\n", c + 1));
-        std::fs::create_dir_all(cub.join("images").join(&class)).unwrap();
-        for k in 0..per_class {
-            id += 1;
-            let rel = format!("{class}/{class}_{k}.png");
-            let img = image::RgbImage::from_fn(40 + 4 * k as u32, 36, |x, _| {
-                let v = if (x / (2 + c as u32)) % 2 == 0 {
-                    200
-                } else {
-                    40
-                };
-                image::Rgb([v, (c * 60 % 256) as u8, (255 - c * 40) as u8])
-            });
-            img.save(cub.join("images").join(&rel)).unwrap();
-            images.push_str(&format!("{id} {rel}\n"));
-            labels.push_str(&format!("{id} {}\n", c + 1));
-            split.push_str(&format!("{id} {}\n", u8::from(k % 2 == 0)));
-        }
-    }
-    for (f, t) in [
-        ("images.txt", images),
-        ("image_class_labels.txt", labels),
-        ("train_test_split.txt", split),
-        ("classes.txt", names),
-    ] {
-        std::fs::write(cub.join(f), t).unwrap();
-    }
-    cub
-}
-
 /// A randomly initialised ResNet-18 in torchvision's layout, as `.safetensors`.
 fn random_resnet18(path: &Path) {
     let backbone = BackboneConfig::from_kind(BackboneKind::ResNet18).init(&cpu_device());
@@ -140,7 +104,7 @@ fn random_resnet18(path: &Path) {
 #[test]
 fn reproduce_runs_the_seed_configuration_on_a_tiny_cub_tree() {
     let tmp = tempfile::tempdir().unwrap();
-    let cub = make_cub(tmp.path(), 3, 6);
+    let cub = common::make_cub(tmp.path(), 3, 6);
     let weights = tmp.path().join("resnet18.safetensors");
     random_resnet18(&weights);
     let out = tmp.path().join("repro");

@@ -3,6 +3,8 @@
 
 #![cfg(feature = "ml")]
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -154,102 +156,10 @@ fn stopped_run_resumes_to_the_same_metrics() {
     assert_eq!(ra["map"], rb["map"]);
 }
 
-/// A minimal PNG writer (stored deflate blocks), so the test needs no image encoder.
-fn write_png(path: &Path, width: u32, height: u32, rgb: &[u8]) {
-    fn crc(data: &[u8]) -> u32 {
-        let mut c = 0xffff_ffffu32;
-        for &b in data {
-            c ^= u32::from(b);
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xedb8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc(&body).to_be_bytes());
-    }
-    let mut raw = Vec::new();
-    for row in rgb.chunks(width as usize * 3) {
-        raw.push(0);
-        raw.extend_from_slice(row);
-    }
-    let mut z = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        z.push(u8::from(i + 1 == blocks.len()));
-        let len = block.len() as u16;
-        z.extend_from_slice(&len.to_le_bytes());
-        z.extend_from_slice(&(!len).to_le_bytes());
-        z.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &x in &raw {
-        a = (a + u32::from(x)) % 65521;
-        b = (b + a) % 65521;
-    }
-    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &z);
-    chunk(&mut png, b"IEND", &[]);
-    std::fs::write(path, png).unwrap();
-}
-
-/// A CUB-200-2011 look-alike: `classes` classes x `per_class` images (half train, half test),
-/// each class a different colour with noise-free stripes.
-fn make_cub(root: &Path, classes: usize, per_class: usize) {
-    let cub = root.join("CUB_200_2011");
-    let (mut images, mut labels, mut split, mut names) =
-        (String::new(), String::new(), String::new(), String::new());
-    let mut id = 0;
-    for c in 0..classes {
-        let class = format!("{:03}.Bird_{c}", c + 1);
-        names.push_str(&format!("{} {class}\n", c + 1));
-        std::fs::create_dir_all(cub.join("images").join(&class)).unwrap();
-        for k in 0..per_class {
-            id += 1;
-            let rel = format!("{class}/{class}_{k}.png");
-            let (w, h) = (40 + 4 * k as u32, 36);
-            let rgb: Vec<u8> = (0..w * h)
-                .flat_map(|p| {
-                    let stripe = ((p % w) / (2 + c as u32)) % 2 == 0;
-                    let v = if stripe { 200 } else { 40 };
-                    [v, ((c * 60) % 256) as u8, (255 - c * 40) as u8]
-                })
-                .collect();
-            write_png(&cub.join("images").join(&rel), w, h, &rgb);
-            images.push_str(&format!("{id} {rel}\n"));
-            labels.push_str(&format!("{id} {}\n", c + 1));
-            split.push_str(&format!("{id} {}\n", u8::from(k % 2 == 0)));
-        }
-    }
-    for (f, t) in [
-        ("images.txt", images),
-        ("image_class_labels.txt", labels),
-        ("train_test_split.txt", split),
-        ("classes.txt", names),
-    ] {
-        std::fs::write(cub.join(f), t).unwrap();
-    }
-}
-
 #[test]
 fn finetune_on_a_generated_cub_tree() {
     let tmp = tempfile::tempdir().unwrap();
-    make_cub(tmp.path(), 3, 8);
+    common::make_cub(tmp.path(), 3, 8);
     let run = tmp.path().join("run");
     let out = train_small_cub(&tmp.path().join("CUB_200_2011"), &run, &[]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -314,7 +224,7 @@ fn train_small_cub(data: &Path, run: &Path, extra: &[&str]) -> std::process::Out
 #[test]
 fn a_corrupt_image_is_named_or_skipped_with_skip_bad() {
     let tmp = tempfile::tempdir().unwrap();
-    make_cub(tmp.path(), 3, 8);
+    common::make_cub(tmp.path(), 3, 8);
     let data = tmp.path().join("CUB_200_2011");
     // Image 1 (class 1, k = 0: a training image) truncated to its PNG signature.
     let bad = data.join("images/001.Bird_0/001.Bird_0_0.png");
