@@ -112,6 +112,12 @@ impl DecodedCache {
         self.entries.is_empty()
     }
 
+    /// Whether entry `i` holds an image (`false` for one skipped as unreadable, or out of
+    /// range); reads only the index, not the pixels.
+    pub fn has_image(&self, i: usize) -> bool {
+        self.entries.get(i).is_some_and(|e| e.ok)
+    }
+
     /// The resized pixels of entry `i`; `Ok(None)` for an image skipped as unreadable; an error
     /// when the entry's checksum does not match (the caller may decode the source instead).
     pub fn get(&self, i: usize) -> Result<Option<RgbImage>> {

@@ -125,9 +125,20 @@ fn bad_image_fails_naming_it_or_is_skipped() {
     assert!(err.to_string().contains("broken.jpg"), "{err}");
     let mut cfg = config();
     cfg.skip_bad = true;
-    let got: Vec<_> = load_batches(s, batches, cfg, None)
+    let got: Vec<_> = load_batches(s.clone(), batches, cfg, None)
         .map(Result::unwrap)
         .collect();
     assert_eq!(got[0].shape[0], 7);
     assert!(!got[0].indices.contains(&5));
+
+    // The cache built with skip_bad marks the entry, and says so without reading pixels.
+    let t = config().transform;
+    assert!(
+        DecodedCache::open_or_build(&dir.path().join("strict"), &s, &t, u64::MAX, false).is_err()
+    );
+    let cache =
+        DecodedCache::open_or_build(&dir.path().join("cache"), &s, &t, u64::MAX, true).unwrap();
+    assert!(!cache.has_image(5) && cache.get(5).unwrap().is_none());
+    assert!((0..s.len()).filter(|&i| i != 5).all(|i| cache.has_image(i)));
+    assert!(!cache.has_image(s.len()), "out of range");
 }

@@ -68,10 +68,7 @@ impl DatasetSource {
         };
         let readable: Vec<bool> = match (&cache, skip_bad) {
             (_, false) => vec![true; samples.len()],
-            (Some(c), true) => (0..samples.len())
-                .map(|i| c.get(i).map(|img| img.is_some()))
-                .collect::<Result<_, _>>()
-                .map_err(|e| TrainError::Source(e.to_string()))?,
+            (Some(c), true) => (0..samples.len()).map(|i| c.has_image(i)).collect(),
             (None, true) => readable_without_cache(&samples, eval.max_pixels),
         };
         let rows: Vec<usize> = (0..samples.len()).filter(|&i| readable[i]).collect();
