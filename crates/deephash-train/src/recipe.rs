@@ -31,8 +31,9 @@ pub const SMALL_CNN_EPOCHS: usize = 16;
 /// The default loop configuration for `kind` in `mode` at `bits` bits.
 ///
 /// - small CNN from scratch: Adam 2e-3 with one warm-up epoch and cosine decay, 16 epochs,
-///   10 x 8 batches, all triplets, quantization weight 0.1, no augmentation (about 8 minutes
-///   on 2 cores on the bundled 10k Fashion-MNIST images: 0.90 test mAP at 64 bits);
+///   10 x 8 batches, all triplets, quantization weight 0.1, no augmentation (481 s on 2 cores
+///   with the test-profile binary, whose small-CNN steps are 1.8x slower than a release
+///   build's, on the bundled 10k Fashion-MNIST images: 0.90 test mAP at 64 bits);
 /// - frozen backbone features (pretrained, or a trained small CNN's): head only, Adam 1e-3,
 ///   cosine, 30 epochs, quantization weight 0.1 (seconds);
 /// - fine-tuning a pretrained backbone: the seed's SGD (lr 0.001, momentum 0.9, weight decay

@@ -35,7 +35,7 @@ use deephash_train::{
 /// Arguments of `deephash train`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
-  # small CNN from scratch on the bundled Fashion-MNIST subset, 64-bit codes (about 8 minutes on 2 cores)
+  # small CNN from scratch on the bundled Fashion-MNIST subset, 64-bit codes (a few minutes on 2 cores)
   deephash train --dataset fashion-mnist --backbone small-cnn --bits 64 --out runs/fm64
   # frozen pretrained EfficientNet-Lite0 features, only the hash head trained
   deephash train --dataset cub --data-dir CUB_200_2011 --backbone efficientnet-lite0 \\
