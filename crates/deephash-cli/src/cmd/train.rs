@@ -7,10 +7,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use deephash_codes::{CodeDb, CodeMatrix, Labels};
-
-use super::workflow::final_codes::save_final_codes;
-use super::workflow::labels_from_sets;
+use deephash_codes::{CodeDb, CodeMatrix};
 use deephash_data::{DatasetKind, DatasetSpec, Split};
 use deephash_metrics::{EvalConfig, EvalReport, evaluate};
 use deephash_model::burn::module::Module;
@@ -31,6 +28,9 @@ use deephash_train::trainer::LoopOptions;
 use deephash_train::{
     DataSpec, Embeddings, ImageSource, RunConfig, RunDir, TrainMode, TrainedModel, recipe,
 };
+
+use super::workflow::evaluation::labels_pair;
+use super::workflow::final_codes::save_final_codes;
 
 /// Arguments of `deephash train`.
 #[derive(clap::Args, Debug)]
@@ -550,37 +550,15 @@ fn validation_scorer(queries: &Embeddings, database: &Embeddings) -> Result<f64,
 }
 
 /// Every metric of sign codes of `queries` against `database`.
-pub fn retrieval_report(queries: &Embeddings, database: &Embeddings) -> anyhow::Result<EvalReport> {
-    let q = CodeMatrix::from_signs(&queries.values, queries.bits)?;
-    let db = CodeMatrix::from_signs(&database.values, database.bits)?;
-    let (ql, dl) = labels_of(&queries.labels, &database.labels);
+fn retrieval_report(queries: &Embeddings, database: &Embeddings) -> anyhow::Result<EvalReport> {
+    let (ql, dl) = labels_pair(&queries.labels, &database.labels);
+    let (q, db) = (sign_codes(queries)?, sign_codes(database)?);
     Ok(evaluate(&q, &ql, &db, &dl, &EvalConfig::default())?)
 }
 
-/// Label sets as the metrics crate's labels: single-label when every item has exactly one.
-pub fn labels_of(a: &[Vec<u32>], b: &[Vec<u32>]) -> (Labels, Labels) {
-    let single = a.iter().chain(b).all(|s| s.len() == 1);
-    if single {
-        let ids = |v: &[Vec<u32>]| Labels::Single(v.iter().map(|s| i64::from(s[0])).collect());
-        return (ids(a), ids(b));
-    }
-    let classes = a
-        .iter()
-        .chain(b)
-        .flatten()
-        .copied()
-        .max()
-        .map_or(1, |m| m as usize + 1);
-    let matrix = |v: &[Vec<u32>]| {
-        let mut m = vec![false; v.len() * classes];
-        for (i, s) in v.iter().enumerate() {
-            for &c in s {
-                m[i * classes + c as usize] = true;
-            }
-        }
-        Labels::Multi { classes, matrix: m }
-    };
-    (matrix(a), matrix(b))
+/// The binary codes of `embeddings` (bit set where the output is positive).
+fn sign_codes(embeddings: &Embeddings) -> anyhow::Result<CodeMatrix> {
+    Ok(CodeMatrix::from_signs(&embeddings.values, embeddings.bits)?)
 }
 
 /// Test queries against the whole training split (evaluation transforms), once, with the
@@ -600,12 +578,24 @@ fn final_metrics(
         Some(known) => known,
         None => model.embed_source(train, &all(train), 256)?,
     };
-    let report = retrieval_report(&queries, &database)?;
-    for (split, source, embeddings) in [("test", test, &queries), ("train", train, &database)] {
+    let (query_labels, db_labels) = labels_pair(&queries.labels, &database.labels);
+    let (query_codes, db_codes) = (sign_codes(&queries)?, sign_codes(&database)?);
+    let report = evaluate(
+        &query_codes,
+        &query_labels,
+        &db_codes,
+        &db_labels,
+        &EvalConfig::default(),
+    )?;
+    let splits = [
+        ("test", test, query_codes, query_labels),
+        ("train", train, db_codes, db_labels),
+    ];
+    for (split, source, codes, labels) in splits {
         let db = CodeDb {
-            codes: CodeMatrix::from_signs(&embeddings.values, embeddings.bits)?,
+            codes,
             ids: Some(source.samples().map(|s| s.name.clone()).collect()),
-            labels: Some(labels_from_sets(&embeddings.labels)),
+            labels: Some(labels),
         };
         save_final_codes(run.root(), split, &db)?;
     }
