@@ -248,6 +248,41 @@ pub fn dataset_source(
     )?)
 }
 
+/// `deephash train` as a child process of this binary: each run gets its own Ctrl-C
+/// handling and exactly the train command's recipe and flags.
+pub fn train_command() -> anyhow::Result<std::process::Command> {
+    let exe = std::env::current_exe().context("cannot find the deephash binary")?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("train");
+    Ok(cmd)
+}
+
+/// Adds the flags every workflow run passes on, runs the `train_command` child and
+/// turns its failure into an error naming the run.
+pub fn run_train_child(
+    mut cmd: std::process::Command,
+    bits: usize,
+    run: &Path,
+    max_per_class: Option<usize>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    if let Some(m) = max_per_class {
+        cmd.args(["--max-per-class", &m.to_string()]);
+    }
+    if quiet {
+        cmd.arg("--quiet");
+    }
+    eprintln!("training {bits}-bit codes into {}", run.display());
+    let status = cmd.status().context("cannot start `deephash train`")?;
+    if !status.success() {
+        bail!(
+            "training the {bits}-bit run in {} failed ({status})",
+            run.display()
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,39 +339,4 @@ mod tests {
         write_code_file(&own, &db).unwrap();
         assert_eq!(CodeDb::read(&own).unwrap(), db);
     }
-}
-
-/// `deephash train` as a child process of this binary: each run gets its own Ctrl-C
-/// handling and exactly the train command's recipe and flags.
-pub fn train_command() -> anyhow::Result<std::process::Command> {
-    let exe = std::env::current_exe().context("cannot find the deephash binary")?;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.arg("train");
-    Ok(cmd)
-}
-
-/// Adds the flags every workflow run passes on, runs the `train_command` child and
-/// turns its failure into an error naming the run.
-pub fn run_train_child(
-    mut cmd: std::process::Command,
-    bits: usize,
-    run: &Path,
-    max_per_class: Option<usize>,
-    quiet: bool,
-) -> anyhow::Result<()> {
-    if let Some(m) = max_per_class {
-        cmd.args(["--max-per-class", &m.to_string()]);
-    }
-    if quiet {
-        cmd.arg("--quiet");
-    }
-    eprintln!("training {bits}-bit codes into {}", run.display());
-    let status = cmd.status().context("cannot start `deephash train`")?;
-    if !status.success() {
-        bail!(
-            "training the {bits}-bit run in {} failed ({status})",
-            run.display()
-        );
-    }
-    Ok(())
 }

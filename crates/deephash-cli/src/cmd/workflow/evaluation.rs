@@ -15,11 +15,9 @@ use deephash_report::{
     CodeSet, ExampleGrid, Report, ReportError, example_grid, map_table_text, pick_queries,
 };
 
-use deephash_train::DataSpec;
-use deephash_train::run_config::first_per_class;
-
-use deephash_train::ImageSource;
 use deephash_train::dataset_source::DatasetSource;
+use deephash_train::run_config::first_per_class;
+use deephash_train::{DataSpec, ImageSource};
 
 use super::final_codes::reuse_final_codes;
 use super::{dataset_source, encode_source, labels_from_sets, load_model, thumbnail};
@@ -68,13 +66,11 @@ pub fn evaluate_run(
 ) -> anyhow::Result<(RunEval, Dataset)> {
     let started = Instant::now();
     let model = load_model(run, device)?;
-    let dataset = run_dataset(&model.config().data)
+    let mut dataset = run_dataset(&model.config().data)
         .with_context(|| format!("loading the data set of the run {}", run.display()))?;
     let cache = default_cache(run);
-    let name = dataset.name.clone();
-    let key = |s: &str| format!("{name}:{:?}:{s}", model.config().data.data_dir);
+    let key = |s: &str| format!("{}:{:?}:{s}", dataset.name, model.config().data.data_dir);
     let skip_bad = model.config().data.skip_bad;
-    let mut dataset = dataset;
     let test = dataset_source(&model, dataset.test, Some(&cache), &key("test"), skip_bad)?;
     let train = dataset_source(&model, dataset.train, Some(&cache), &key("train"), skip_bad)?;
     // The kept samples, in the order of the codes.
