@@ -62,6 +62,16 @@ pub fn transforms_for(kind: BackboneKind) -> (TransformConfig, TransformConfig) 
     }
 }
 
+/// [`transforms_for`] with the training view augmented or not (`augment = false`: training
+/// sees the evaluation view, as the small CNN's recipe does by default).
+pub fn training_transforms(
+    kind: BackboneKind,
+    augment: bool,
+) -> (TransformConfig, TransformConfig) {
+    let (augmented, eval) = transforms_for(kind);
+    (if augment { augmented } else { eval }, eval)
+}
+
 impl MemorySource {
     /// A source over `images` (prepared with the eval transform's resize here, in parallel)
     /// with their `labels`; `key` identifies the images for the feature cache.
@@ -146,5 +156,21 @@ impl ImageSource for MemorySource {
 
     fn cache_key(&self) -> String {
         self.key.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_augmentation_training_sees_the_evaluation_view() {
+        let kind = BackboneKind::SmallCnn;
+        let (train, eval) = training_transforms(kind, false);
+        assert_eq!(train, eval);
+        let (train, eval) = training_transforms(kind, true);
+        assert_ne!(train, eval);
+        assert!(train.flip && !eval.flip);
+        assert_eq!(train.resize, eval.resize, "the cached part stays shared");
     }
 }

@@ -19,7 +19,7 @@ use deephash_data::RgbImage;
 use deephash_model::{BackboneKind, HashNetConfig, HeadKind};
 use deephash_train::checkpoint::{load_module, resume_or_start};
 use deephash_train::finetune::{net_embeddings, train_finetune};
-use deephash_train::memory_source::{MemorySource, transforms_for};
+use deephash_train::memory_source::{MemorySource, training_transforms};
 use deephash_train::split::validation_split;
 use deephash_train::trainer::LoopOptions;
 use deephash_train::{DataSpec, ImageSource, RunConfig, RunDir, TrainMode};
@@ -63,9 +63,8 @@ fn env_list(name: &str, default: &str) -> Vec<usize> {
 #[ignore = "needs the Fashion-MNIST files and about 8 minutes per code length on 2 cores"]
 fn small_cnn_from_scratch_on_fashion_mnist() {
     let kind = BackboneKind::SmallCnn;
-    let (augmented, eval_tf) = transforms_for(kind);
     let augment = deephash_train::recipe::default_augment(kind);
-    let train_tf = if augment { augmented } else { eval_tf };
+    let (train_tf, eval_tf) = training_transforms(kind, augment);
     let (ti, tl) = subset(
         "train-images-idx3-ubyte.gz",
         "train-labels-idx1-ubyte.gz",

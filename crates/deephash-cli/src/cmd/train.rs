@@ -19,7 +19,7 @@ use deephash_train::features::{FeatureTable, cached_features, extract_features, 
 use deephash_train::finetune::train_finetune;
 use deephash_train::frozen::{FrozenData, head_embeddings, train_frozen};
 use deephash_train::loss::{Mining, default_margin};
-use deephash_train::memory_source::transforms_for;
+use deephash_train::memory_source::training_transforms;
 use deephash_train::optim::OptimizerKind;
 use deephash_train::run_config::first_per_class;
 use deephash_train::schedule::ScheduleKind;
@@ -154,12 +154,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let device_spec: DeviceSpec = config.device.parse()?;
     let started = Instant::now();
     let dataset = load_dataset(&config.data)?;
-    let (augmented, eval_tf) = transforms_for(config.backbone);
-    let train_tf = if config.data.augment {
-        augmented
-    } else {
-        eval_tf
-    };
+    let (train_tf, eval_tf) = training_transforms(config.backbone, config.data.augment);
     let cache = args
         .cache_dir
         .clone()
