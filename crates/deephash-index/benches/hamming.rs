@@ -1,5 +1,5 @@
-//! Criterion benchmarks: k-NN by linear scan (each kernel) and by multi-index
-//! hashing, on uniform and clustered 64-bit codes. Run with
+//! Criterion benchmarks: k-NN by linear scan (each kernel, 64- and 256-bit
+//! codes) and by multi-index hashing, on uniform and clustered 64-bit codes. Run with
 //! `cargo bench -p deephash-index --bench hamming`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -17,9 +17,11 @@ fn rng(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
-fn uniform(n: usize, seed: u64) -> CodeMatrix {
+/// `n` uniform random codes of `bits` bits (a multiple of 64).
+fn uniform(n: usize, bits: usize, seed: u64) -> CodeMatrix {
     let mut r = rng(seed);
-    CodeMatrix::from_packed(64, (0..n).flat_map(|_| r().to_le_bytes()).collect()).unwrap()
+    let words = n * bits / 64;
+    CodeMatrix::from_packed(bits, (0..words).flat_map(|_| r().to_le_bytes()).collect()).unwrap()
 }
 
 /// Codes around the same 1,000 random centres (for any seed) with about 4 of 64 bits flipped.
@@ -36,16 +38,18 @@ fn clustered(n: usize, seed: u64) -> CodeMatrix {
 }
 
 fn bench_scan(c: &mut Criterion) {
-    let db = uniform(200_000, 1);
-    let queries = uniform(64, 2);
-    let mut group = c.benchmark_group("scan_200k_64bit_k100");
-    for kernel in Kernel::available() {
-        let index = LinearScan::new(&db).unwrap().with_kernel(kernel);
-        group.bench_function(kernel.name(), |b| {
-            b.iter(|| index.knn(&queries, 100).unwrap())
-        });
+    for bits in [64, 256] {
+        let db = uniform(200_000, bits, 1);
+        let queries = uniform(64, bits, 2);
+        let mut group = c.benchmark_group(format!("scan_200k_{bits}bit_k100"));
+        for kernel in Kernel::available() {
+            let index = LinearScan::new(&db).unwrap().with_kernel(kernel);
+            group.bench_function(kernel.name(), |b| {
+                b.iter(|| index.knn(&queries, 100).unwrap())
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 fn bench_mih(c: &mut Criterion) {
