@@ -200,7 +200,7 @@ fn single_and_multi_label_do_not_mix() {
         &multi,
         &Labels::Multi {
             classes: 3,
-            matrix: vec![true, false, true].repeat(300),
+            matrix: [true, false, true].repeat(300),
         },
     )
     .unwrap();

@@ -15,7 +15,7 @@ pub struct CodeMatrix {
 impl CodeMatrix {
     /// Checks that `bits` is a supported code length.
     pub fn validate_bits(bits: usize) -> Result<(), CodesError> {
-        if bits % 8 == 0 && (MIN_BITS..=MAX_BITS).contains(&bits) {
+        if bits.is_multiple_of(8) && (MIN_BITS..=MAX_BITS).contains(&bits) {
             Ok(())
         } else {
             Err(CodesError::InvalidBits { bits })
@@ -26,7 +26,7 @@ impl CodeMatrix {
     pub fn from_packed(bits: usize, data: Vec<u8>) -> Result<Self, CodesError> {
         Self::validate_bits(bits)?;
         let bytes_per_code = bits / 8;
-        if data.len() % bytes_per_code != 0 {
+        if !data.len().is_multiple_of(bytes_per_code) {
             return Err(CodesError::RaggedBuffer {
                 len: data.len(),
                 bytes_per_code,
@@ -40,7 +40,7 @@ impl CodeMatrix {
     /// `dim` becomes the code length; NaN or infinite values are rejected.
     pub fn from_signs(embeddings: &[f32], dim: usize) -> Result<Self, CodesError> {
         Self::validate_bits(dim)?;
-        if embeddings.len() % dim != 0 {
+        if !embeddings.len().is_multiple_of(dim) {
             return Err(CodesError::RaggedBuffer {
                 len: embeddings.len(),
                 bytes_per_code: dim,

@@ -246,7 +246,7 @@ fn section<'a>(
 ) -> Result<&'a [u8], CodesError> {
     let end = off.checked_add(len).filter(|&e| e <= b.len() as u64);
     match end {
-        Some(end) if off as usize % ALIGN == 0 && off as usize >= HEADER_LEN => {
+        Some(end) if (off as usize).is_multiple_of(ALIGN) && off as usize >= HEADER_LEN => {
             Ok(&b[off as usize..end as usize])
         }
         _ => Err(file_error(

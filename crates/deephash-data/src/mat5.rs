@@ -250,7 +250,7 @@ impl Reader {
             MI_DOUBLE | MI_INT64 | MI_UINT64 => 8,
             _ => return Err(format!("numeric data of type {ty} unsupported")),
         };
-        if d.len() % w != 0 {
+        if !d.len().is_multiple_of(w) {
             return Err(format!(
                 "{} bytes is not a whole number of {w}-byte values",
                 d.len()
@@ -282,7 +282,7 @@ impl Reader {
 
     fn chars(&self, ty: u32, d: &[u8], dims: &[usize]) -> std::result::Result<Vec<String>, String> {
         let units: Vec<u32> = match ty {
-            MI_UINT16 | MI_INT16 if d.len() % 2 == 0 => {
+            MI_UINT16 | MI_INT16 if d.len().is_multiple_of(2) => {
                 d.chunks_exact(2).map(|c| u32::from(self.u16(c))).collect()
             }
             MI_UINT8 | MI_INT8 | MI_UTF8 => d.iter().map(|&x| u32::from(x)).collect(),
@@ -375,7 +375,9 @@ pub mod write {
 
     /// A whole file: header, then each variable, zlib-compressed (`miCOMPRESSED`) when `compress`.
     pub fn file(vars: &[(&str, Value)], compress: bool) -> Vec<u8> {
-        let mut out = format!("MATLAB 5.0 MAT-file, written by deephash tests").into_bytes();
+        let mut out = "MATLAB 5.0 MAT-file, written by deephash tests"
+            .to_string()
+            .into_bytes();
         out.resize(116, b' ');
         out.extend_from_slice(&[0; 8]);
         out.extend_from_slice(&0x0100u16.to_le_bytes());

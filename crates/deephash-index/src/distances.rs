@@ -31,7 +31,7 @@ pub fn distances(query: &[u8], db: &CodeMatrix, out: &mut [u16]) -> Result<(), I
             what: format!("output has {} slots for {} codes", out.len(), db.len()),
         });
     }
-    if width % 8 == 0 {
+    if width.is_multiple_of(8) {
         detected_kernel().distances(query, db.as_bytes(), width, out);
     } else {
         for (code, d) in db.as_bytes().chunks_exact(width).zip(out.iter_mut()) {

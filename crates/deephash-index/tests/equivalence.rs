@@ -97,13 +97,14 @@ proptest! {
         ];
         for index in &indexes {
             let got = index.radius(&qs, r).unwrap();
-            for q in 0..qs.len() {
+            prop_assert_eq!(got.len(), qs.len(), "one hit list per query");
+            for (q, hits) in got.iter().enumerate() {
                 let want: Vec<(u32, u16)> = reference_ranking(&db, qs.code(q))
                     .into_iter()
                     .filter(|&(d, _)| u32::from(d) <= r)
                     .map(|(d, i)| (i, d))
                     .collect();
-                prop_assert_eq!(&got[q], &want, "index {}", index.name());
+                prop_assert_eq!(hits, &want, "index {}", index.name());
             }
         }
     }

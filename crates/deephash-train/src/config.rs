@@ -80,7 +80,7 @@ impl LoopConfig {
         if !(self.schedule.base_lr > 0.0 && self.schedule.base_lr.is_finite()) {
             return bad("--lr must be a positive number");
         }
-        if !(self.loss.margin >= 0.0) {
+        if self.loss.margin.is_nan() || self.loss.margin < 0.0 {
             return bad("--margin must be >= 0");
         }
         if self.backbone_lr_mult < 0.0 {

@@ -105,7 +105,7 @@ impl OptimizerSettings {
     }
 
     fn sgd(&self) -> ModuleOptimizer {
-        let momentum = (self.momentum > 0.0).then(|| MomentumConfig {
+        let momentum = (self.momentum > 0.0).then_some(MomentumConfig {
             momentum: self.momentum,
             dampening: 0.0,
             nesterov: false,

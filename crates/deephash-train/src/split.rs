@@ -20,7 +20,7 @@ pub fn validation_split(labels: &[Vec<u32>], fraction: f64, seed: u64) -> (Vec<u
             .or_default()
             .push(i);
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0f_7a11d);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5ee_d0f7_a11d);
     let (mut train, mut val) = (Vec::new(), Vec::new());
     for (_, mut members) in by_class {
         members.shuffle(&mut rng);

@@ -117,7 +117,7 @@ pub fn train_loop<M: TrainModule>(
             bars.batch_done(state.loss_sum / state.step as f64, seen, start);
         }
         let train_seconds = start.elapsed().as_secs_f64();
-        let due = (epoch + 1) % cfg.validate_every.max(1) == 0 || epoch + 1 == cfg.epochs;
+        let due = (epoch + 1).is_multiple_of(cfg.validate_every.max(1)) || epoch + 1 == cfg.epochs;
         let val_map = match (&mut validate, due) {
             (Some(v), true) => Some((*v)(&module)?),
             _ => None,

@@ -19,7 +19,7 @@ pub fn make_cub(root: &Path, classes: usize, per_class: usize) -> PathBuf {
             id += 1;
             let rel = format!("{class}/{class}_{k}.png");
             let img = image::RgbImage::from_fn(40 + 4 * k as u32, 36, |x, _| {
-                let v = if (x / (2 + c as u32)) % 2 == 0 {
+                let v = if (x / (2 + c as u32)).is_multiple_of(2) {
                     200
                 } else {
                     40

@@ -65,7 +65,7 @@ impl Kernel {
 
     fn check(self, query: &[u8], db: &[u8], stride: usize) {
         assert!(
-            stride > 0 && stride % 8 == 0,
+            stride > 0 && stride.is_multiple_of(8),
             "stride {stride} must be a positive multiple of 8"
         );
         assert_eq!(query.len(), stride, "query length must equal the stride");

@@ -59,6 +59,8 @@ impl BackboneConfig {
 }
 
 /// A backbone network.
+// The variants differ in size, but a backbone is built once and never moved in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Backbone {
     /// A torchvision ResNet.

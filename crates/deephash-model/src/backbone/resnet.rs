@@ -139,6 +139,8 @@ impl ResNet {
 }
 
 /// One residual block.
+// The variants differ in size, but blocks are built once and never moved in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 enum Block {
     Basic(BasicBlock),

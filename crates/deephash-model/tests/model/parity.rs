@@ -33,7 +33,7 @@ fn check_mode(dir: &Path, name: &str, spec: &Value, train: bool) -> Vec<String> 
     let mut compare = |what: &str, array: &Array, actual| {
         let diff = max_abs_diff(what, array, actual);
         println!("{name} {what}: max abs diff {diff:e}");
-        if !(diff <= TOLERANCE) {
+        if diff.is_nan() || diff > TOLERANCE {
             failures.push(format!("{name} {what}: max abs diff {diff:e}"));
         }
     };
@@ -82,7 +82,7 @@ fn check_running_stats(
             .try_to_vec::<f32>()
             .unwrap();
         let diff = max_abs_diff(&our_key, array, (tensor.shape.to_vec(), data));
-        if !(diff <= TOLERANCE) {
+        if diff.is_nan() || diff > TOLERANCE {
             failures.push(format!("{name} {our_key}: max abs diff {diff:e}"));
         }
         checked += 1;

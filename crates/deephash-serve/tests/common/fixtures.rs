@@ -25,9 +25,9 @@ pub fn make_image(class: usize, variant: usize) -> DynamicImage {
     ];
     let img = RgbImage::from_fn(w, h, |x, y| {
         let on = match class {
-            0 => ((y + shift) / 8) % 2 == 0,
-            1 => ((x + shift) / 8) % 2 == 0,
-            2 => (((x + shift) / 16) + (y / 16)) % 2 == 0,
+            0 => ((y + shift) / 8).is_multiple_of(2),
+            1 => ((x + shift) / 8).is_multiple_of(2),
+            2 => (((x + shift) / 16) + (y / 16)).is_multiple_of(2),
             3 => {
                 let (dx, dy) = (x as i32 - 32 - variant as i32, y as i32 - 32);
                 let r2 = dx * dx + dy * dy;

@@ -49,9 +49,9 @@ pub fn clustered_features(
     let mut labels = Vec::new();
     for k in 0..classes * per_class {
         let c = k % classes;
-        for d in 0..dim {
+        for &centre in &centres[c][..dim] {
             let n: f32 = (0..3).map(|_| rng.random_range(-1.0f32..1.0)).sum::<f32>() / 3.0;
-            values.push(centres[c][d] + noise * n);
+            values.push(centre + noise * n);
         }
         labels.push(vec![c as u32]);
     }
