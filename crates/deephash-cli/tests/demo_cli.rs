@@ -6,27 +6,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+
+use common::{deephash, ok};
 
 use deephash_model::burn::store::{BurnToPyTorchAdapter, ModuleSnapshot, SafetensorsStore};
 use deephash_model::{BackboneConfig, BackboneKind, cpu_device};
-
-fn deephash(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_deephash"))
-        .args(args)
-        .output()
-        .expect("run deephash")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -1,18 +1,14 @@
 //! End-to-end tests of `deephash search`, `deephash index build` and
 //! `deephash bench hamming`: the built binary on files written in a temp folder.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use common::{deephash, ok, one_line_error};
 
 use deephash_codes::npy::{read_npy, write_npy_rows, write_npy_u8};
 use deephash_codes::{CodeDb, CodeMatrix, Labels, write_codes_npy};
-
-fn deephash<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_deephash"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
 
 fn codes(n: usize, bytes: usize, seed: u64) -> CodeMatrix {
     let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
@@ -100,11 +96,7 @@ fn search_writes_exact_neighbours_for_scan_and_mih() {
             "--out-dist",
             &f.p("dist.npy"),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ok(&out);
         let (shape, ids) = npy_i64(&f.path("ids.npy"));
         assert_eq!(shape, vec![20, 10]);
         assert_eq!(ids, want.0, "{index}");
@@ -134,11 +126,7 @@ fn search_prints_a_table_with_names_from_a_code_database() {
         "-k",
         "3",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1 + 20 * 3);
@@ -171,11 +159,7 @@ fn index_build_then_search_matches_plain_search() {
             "--index",
             kind,
         ]);
-        assert!(
-            built.status.success(),
-            "{}",
-            String::from_utf8_lossy(&built.stderr)
-        );
+        ok(&built);
         let via = deephash(&[
             "search",
             "--db",
@@ -185,11 +169,7 @@ fn index_build_then_search_matches_plain_search() {
             "-k",
             "5",
         ]);
-        assert!(
-            via.status.success(),
-            "{}",
-            String::from_utf8_lossy(&via.stderr)
-        );
+        ok(&via);
         assert_eq!(via.stdout, plain.stdout, "{kind}");
     }
 }
@@ -211,11 +191,7 @@ fn bench_hamming_ends_with_qps() {
         "--reps",
         "2",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     let last = text.lines().last().unwrap();
     let qps: f64 = last.strip_prefix("qps=").expect(last).parse().unwrap();
@@ -224,18 +200,10 @@ fn bench_hamming_ends_with_qps() {
 
 /// Runs a failing command: exit status ≠ 0, one `error:` line naming `needle`s, no panic.
 fn fails<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S], needles: &[&str]) {
-    let out = deephash(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{args:?} succeeded");
-    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "{args:?}: not one line: {err}");
-    assert!(lines[0].starts_with("error: "), "{err}");
+    let err = one_line_error(&deephash(args));
+    assert!(err.starts_with("error: "), "{args:?}: {err}");
     for needle in needles {
-        assert!(
-            lines[0].contains(needle),
-            "{args:?}: '{err}' lacks '{needle}'"
-        );
+        assert!(err.contains(needle), "{args:?}: '{err}' lacks '{needle}'");
     }
 }
 

@@ -3,41 +3,17 @@
 //! these tests check the plumbing — codes, files, ids, search order, errors — not quality).
 #![cfg(feature = "ml")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use common::{deephash, ok, one_line_error};
 
 use deephash_codes::CodeDb;
 use deephash_model::{BackboneKind, HashNetConfig, HeadKind, cpu_device};
 use deephash_train::checkpoint::save_module;
 use deephash_train::{DataSpec, RunConfig, RunDir, TrainMode, recipe};
-
-fn deephash(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_deephash"))
-        .args(args)
-        .output()
-        .expect("run deephash")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(out: &Output) -> String {
-    assert!(
-        !out.status.success(),
-        "should have failed: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
 
 /// A finished run of a randomly initialised small-cnn with `bits`-bit codes (its data: the
 /// first 20 images per class of the bundled Fashion-MNIST subset).
@@ -238,16 +214,16 @@ fn bad_inputs_give_one_line_errors_naming_the_problem() {
     let img = photos.join("a/1.png");
     let (db_s, img_s) = (db.to_str().unwrap(), img.to_str().unwrap());
 
-    let err = fails(&deephash(&[
+    let err = one_line_error(&deephash(&[
         "query", "--run", run_s, "--index", db_s, "--image", img_s, "-k", "0",
     ]));
     assert!(err.contains("-k 0"), "{err}");
-    let err = fails(&deephash(&[
+    let err = one_line_error(&deephash(&[
         "query", "--run", run_s, "--index", db_s, "--image", img_s, "-k", "7",
     ]));
     assert!(err.contains("1..=6"), "{err}");
     let missing = tmp.path().join("nothing.png");
-    let err = fails(&deephash(&[
+    let err = one_line_error(&deephash(&[
         "query",
         "--run",
         run_s,
@@ -260,7 +236,7 @@ fn bad_inputs_give_one_line_errors_naming_the_problem() {
     ]));
     assert!(err.contains("nothing.png"), "{err}");
     let other = random_run(&tmp.path().join("other"), 32);
-    let err = fails(&deephash(&[
+    let err = one_line_error(&deephash(&[
         "query",
         "--run",
         other.to_str().unwrap(),
@@ -275,7 +251,7 @@ fn bad_inputs_give_one_line_errors_naming_the_problem() {
 
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let err = fails(&deephash(&[
+    let err = one_line_error(&deephash(&[
         "encode",
         "--run",
         run_s,
@@ -285,7 +261,7 @@ fn bad_inputs_give_one_line_errors_naming_the_problem() {
         db_s,
     ]));
     assert!(err.contains("no image files"), "{err}");
-    let err = fails(&deephash(&[
+    let err = one_line_error(&deephash(&[
         "encode",
         "--run",
         tmp.path().join("norun").to_str().unwrap(),
@@ -297,7 +273,7 @@ fn bad_inputs_give_one_line_errors_naming_the_problem() {
     assert!(err.contains("norun"), "{err}");
     let not_image = photos.join("a/broken.png");
     std::fs::write(&not_image, b"not a png").unwrap();
-    let err = fails(&deephash(&[
+    let err = one_line_error(&deephash(&[
         "encode",
         "--run",
         run_s,
@@ -347,7 +323,7 @@ fn encode_a_named_data_set_split_with_ids_and_labels() {
     let expected: Vec<i64> = data.test.iter().map(|s| i64::from(s.labels[0])).collect();
     assert_eq!(db.labels, Some(deephash_codes::Labels::Single(expected)));
 
-    let err = fails(&deephash(&[
+    let err = one_line_error(&deephash(&[
         "encode",
         "--run",
         run.to_str().unwrap(),
@@ -398,7 +374,7 @@ fn eval_run_writes_metrics_and_report_and_prints_the_eval_json() {
 
     let table = ok(&deephash(&["eval", "--run", run.to_str().unwrap()]));
     assert!(table.contains("mAP"), "{table}");
-    let err = fails(&deephash(&[
+    let err = one_line_error(&deephash(&[
         "eval",
         "--run",
         tmp.path().join("nope").to_str().unwrap(),

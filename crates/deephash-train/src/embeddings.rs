@@ -1,5 +1,9 @@
 //! Real-valued network outputs of a set of samples, handed to retrieval scorers.
 
+use burn::tensor::Tensor;
+
+use crate::TrainError;
+
 /// `rows x bits` relaxed codes (row-major) with the labels of each row.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Embeddings {
@@ -20,6 +24,32 @@ impl Embeddings {
     /// Row `i`.
     pub fn row(&self, i: usize) -> &[f32] {
         &self.values[i * self.bits..(i + 1) * self.bits]
+    }
+
+    /// Runs `forward` over `rows` in chunks of `chunk` rows and gathers its `(n, bits)`
+    /// outputs, in row order, with each row's label set from `labels`.
+    pub(crate) fn collect(
+        rows: &[usize],
+        labels: &[Vec<u32>],
+        chunk: usize,
+        mut forward: impl FnMut(&[usize]) -> Result<Tensor<2>, TrainError>,
+    ) -> Result<Self, TrainError> {
+        let mut values = Vec::new();
+        let mut bits = 0;
+        for part in rows.chunks(chunk.max(1)) {
+            let h = forward(part)?;
+            bits = h.dims()[1];
+            values.extend(
+                h.into_data()
+                    .try_to_vec::<f32>()
+                    .map_err(|e| TrainError::Config(format!("reading codes: {e:?}")))?,
+            );
+        }
+        Ok(Self {
+            values,
+            bits,
+            labels: rows.iter().map(|&i| labels[i].clone()).collect(),
+        })
     }
 }
 

@@ -21,23 +21,10 @@ pub fn net_embeddings(
     device: &Device,
 ) -> Result<Embeddings, TrainError> {
     let net = net.valid();
-    let mut values = Vec::new();
-    let mut bits = 0;
-    for chunk in rows.chunks(batch.max(1)) {
+    Embeddings::collect(rows, labels, batch, |chunk| {
         let (pixels, shape) = source.pixels(chunk, None)?;
         let x = Tensor::<4>::from_data(TensorData::new(pixels, shape), device);
-        let h = net.forward(x);
-        bits = h.dims()[1];
-        values.extend(
-            h.into_data()
-                .try_to_vec::<f32>()
-                .map_err(|e| TrainError::Config(format!("reading codes: {e:?}")))?,
-        );
-    }
-    Ok(Embeddings {
-        values,
-        bits,
-        labels: rows.iter().map(|&i| labels[i].clone()).collect(),
+        Ok(net.forward(x))
     })
 }
 

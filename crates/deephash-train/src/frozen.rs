@@ -33,21 +33,8 @@ pub fn head_embeddings(
     device: &Device,
 ) -> Result<Embeddings, TrainError> {
     let head = head.valid();
-    let mut values = Vec::new();
-    let mut bits = 0;
-    for chunk in rows.chunks(4096) {
-        let h = head.forward(table.gather(chunk, device));
-        bits = h.dims()[1];
-        values.extend(
-            h.into_data()
-                .try_to_vec::<f32>()
-                .map_err(|e| TrainError::Config(format!("reading codes: {e:?}")))?,
-        );
-    }
-    Ok(Embeddings {
-        values,
-        bits,
-        labels: rows.iter().map(|&i| labels[i].clone()).collect(),
+    Embeddings::collect(rows, labels, 4096, |chunk| {
+        Ok(head.forward(table.gather(chunk, device)))
     })
 }
 

@@ -1,7 +1,41 @@
 //! Helpers shared by the CLI end-to-end tests.
 #![allow(dead_code)] // each test file uses its own subset
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the `deephash` binary under test with `args`.
+pub fn deephash<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deephash"))
+        .args(args)
+        .output()
+        .expect("run deephash")
+}
+
+/// Asserts that `out` succeeded (showing everything it printed if not); returns its stdout.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "deephash failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Asserts that `out` failed with a one-line error and no panic; returns that line.
+pub fn one_line_error(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "should have failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert!(!err.contains("panicked"), "panicked: {err}");
+    assert_eq!(err.lines().count(), 1, "not a one-line error: {err}");
+    err
+}
 
 /// A CUB-200-2011 look-alike: `classes` x `per_class` PNG images (alternately train and test),
 /// each class a different colour with stripes of a class-specific period; returns
