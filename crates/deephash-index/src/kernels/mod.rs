@@ -7,7 +7,9 @@
 //! appends the sort key `(distance << 32) | id` of every code closer than a
 //! threshold (used by k-NN and radius search).
 
+#[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
 mod scalar;
 
@@ -89,8 +91,13 @@ impl Kernel {
             Kernel::Scalar => scalar::distances(query, db, stride, out),
             // SAFETY: `available()` (checked above) confirmed the CPU features.
             Kernel::Popcnt => unsafe { scalar::distances_popcnt(query, db, stride, out) },
+            #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => unsafe { avx2::distances(query, db, stride, out) },
+            #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => unsafe { avx512::distances(query, db, stride, out) },
+            // Never listed by `available()` off x86-64.
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx2 | Kernel::Avx512 => unreachable!("{self:?} is x86-64 only"),
         }
     }
 
@@ -112,12 +119,16 @@ impl Kernel {
             Kernel::Popcnt => unsafe {
                 scalar::collect_below_popcnt(query, db, stride, first_id, threshold, out)
             },
+            #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => unsafe {
                 avx2::collect_below(query, db, stride, first_id, threshold, out)
             },
+            #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => unsafe {
                 avx512::collect_below(query, db, stride, first_id, threshold, out)
             },
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx2 | Kernel::Avx512 => unreachable!("{self:?} is x86-64 only"),
         }
     }
 

@@ -4,95 +4,60 @@
 //! whose stride is a multiple of 32 bytes, take [`wide`] (8 codes per step);
 //! other strides use the `popcnt` scalar loop.
 
-use super::scalar;
-
-#[cfg(target_arch = "x86_64")]
 mod narrow;
-#[cfg(target_arch = "x86_64")]
 mod wide;
 
-#[cfg(target_arch = "x86_64")]
-mod imp {
-    use std::arch::x86_64::*;
+use std::arch::x86_64::*;
 
-    use super::{narrow, scalar, wide};
+use super::scalar;
 
-    /// Popcount of each byte of `x`, by two 16-entry nibble lookups.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn popcount_bytes(x: __m256i) -> __m256i {
-        let lut = _mm256_setr_epi8(
-            0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2,
-            3, 3, 4,
-        );
-        let low = _mm256_set1_epi8(0x0f);
-        let lo = _mm256_and_si256(x, low);
-        let hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low);
-        _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi))
-    }
-
-    /// # Safety
-    /// The CPU must support AVX2 and popcnt; `stride % 8 == 0`, `query.len() == stride`.
-    #[target_feature(enable = "avx2,popcnt")]
-    pub unsafe fn distances(query: &[u8], db: &[u8], stride: usize, out: &mut [u16]) {
-        if stride == 8 {
-            // SAFETY: forwarded from the caller.
-            unsafe { narrow::distances(query, db, out) }
-        } else if wide::supports(stride) {
-            // SAFETY: forwarded from the caller.
-            unsafe { wide::distances(query, db, stride, out) }
-        } else {
-            scalar::distances(query, db, stride, out);
-        }
-    }
-
-    /// # Safety
-    /// As [`distances`].
-    #[target_feature(enable = "avx2,popcnt")]
-    pub unsafe fn collect_below(
-        query: &[u8],
-        db: &[u8],
-        stride: usize,
-        first_id: u32,
-        threshold: u32,
-        out: &mut Vec<u64>,
-    ) {
-        if stride == 8 {
-            // SAFETY: forwarded from the caller.
-            unsafe { narrow::collect_below(query, db, first_id, threshold, out) }
-        } else if wide::supports(stride) {
-            // SAFETY: forwarded from the caller.
-            unsafe { wide::collect_below(query, db, stride, first_id, threshold, out) }
-        } else {
-            scalar::collect_below(query, db, stride, first_id, threshold, out);
-        }
-    }
+/// Popcount of each byte of `x`, by two 16-entry nibble lookups.
+#[inline]
+#[target_feature(enable = "avx2")]
+pub(super) fn popcount_bytes(x: __m256i) -> __m256i {
+    let lut = _mm256_setr_epi8(
+        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3,
+        3, 4,
+    );
+    let low = _mm256_set1_epi8(0x0f);
+    let lo = _mm256_and_si256(x, low);
+    let hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low);
+    _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi))
 }
 
-#[cfg(target_arch = "x86_64")]
-pub(super) use imp::{collect_below, distances};
-
-/// Fallback off x86-64 (never selected there: `Kernel::available` lists no AVX2).
-///
 /// # Safety
-/// Always safe; `unsafe` only to match the x86-64 signature.
-#[cfg(not(target_arch = "x86_64"))]
+/// The CPU must support AVX2 and popcnt; `stride % 8 == 0`, `query.len() == stride`.
+#[target_feature(enable = "avx2,popcnt")]
 pub(super) unsafe fn distances(query: &[u8], db: &[u8], stride: usize, out: &mut [u16]) {
-    scalar::distances(query, db, stride, out)
+    if stride == 8 {
+        // SAFETY: forwarded from the caller.
+        unsafe { narrow::distances(query, db, out) }
+    } else if wide::supports(stride) {
+        // SAFETY: forwarded from the caller.
+        unsafe { wide::distances(query, db, stride, out) }
+    } else {
+        scalar::distances(query, db, stride, out);
+    }
 }
 
-/// Fallback off x86-64 (never selected there).
-///
 /// # Safety
-/// Always safe; `unsafe` only to match the x86-64 signature.
-#[cfg(not(target_arch = "x86_64"))]
+/// As [`distances`].
+#[target_feature(enable = "avx2,popcnt")]
 pub(super) unsafe fn collect_below(
-    q: &[u8],
+    query: &[u8],
     db: &[u8],
-    s: usize,
-    f: u32,
-    t: u32,
+    stride: usize,
+    first_id: u32,
+    threshold: u32,
     out: &mut Vec<u64>,
 ) {
-    scalar::collect_below(q, db, s, f, t, out)
+    if stride == 8 {
+        // SAFETY: forwarded from the caller.
+        unsafe { narrow::collect_below(query, db, first_id, threshold, out) }
+    } else if wide::supports(stride) {
+        // SAFETY: forwarded from the caller.
+        unsafe { wide::collect_below(query, db, stride, first_id, threshold, out) }
+    } else {
+        scalar::collect_below(query, db, stride, first_id, threshold, out);
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::imp::popcount_bytes;
+use super::popcount_bytes;
 use crate::kernels::{key, scalar};
 
 /// Distances of 16 consecutive 8-byte codes at `p` to the broadcast query

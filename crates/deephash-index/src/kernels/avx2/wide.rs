@@ -7,7 +7,7 @@
 
 use std::arch::x86_64::*;
 
-use super::imp::popcount_bytes;
+use super::popcount_bytes;
 use crate::kernels::key;
 
 /// Whether codes of `stride` bytes take this path.
