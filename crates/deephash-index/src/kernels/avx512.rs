@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{key, scalar};
+use super::{key, push_lanes, scalar};
 
 /// Distance of one code of `stride` bytes (any multiple of 8).
 ///
@@ -89,15 +89,12 @@ pub(super) unsafe fn collect_below(
         for b in 0..blocks {
             // SAFETY: block `b` covers codes 8b..8b+8 < n, inside `db`.
             let d = unsafe { dist8_w8(q, db.as_ptr().add(b * 64)) };
-            let mut mask = _mm512_cmplt_epu64_mask(d, t);
+            let mask = _mm512_cmplt_epu64_mask(d, t);
             if mask != 0 {
                 // SAFETY: `lanes` holds exactly 64 bytes.
                 unsafe { _mm512_storeu_epi64(lanes.as_mut_ptr() as *mut i64, d) };
-                while mask != 0 {
-                    let lane = mask.trailing_zeros() as usize;
-                    out.push(key(lanes[lane] as u32, first_id + (b * 8 + lane) as u32));
-                    mask &= mask - 1;
-                }
+                let first = first_id + (b * 8) as u32;
+                push_lanes(mask.into(), 1, |i| lanes[i] as u32, first, out);
             }
         }
         let done = blocks * 8;

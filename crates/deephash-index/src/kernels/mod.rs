@@ -152,6 +152,25 @@ impl Kernel {
     }
 }
 
+/// Appends the key of every lane set in `mask` to `out`: lane `i` owns mask bits
+/// `i * bits_per_lane ..` (only the lowest may be set) and holds the distance
+/// `distance(i)` of code `first_id + i`. Lanes come out in increasing order.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn push_lanes(
+    mut mask: u64,
+    bits_per_lane: u32,
+    distance: impl Fn(usize) -> u32,
+    first_id: u32,
+    out: &mut Vec<u64>,
+) {
+    while mask != 0 {
+        let lane = mask.trailing_zeros() / bits_per_lane;
+        out.push(key(distance(lane as usize), first_id + lane));
+        mask &= mask - 1;
+    }
+}
+
 /// Packs a distance and an id into one sort key: ordering keys orders by
 /// distance, then by id (lower first), which is the tie rule everywhere.
 #[inline(always)]

@@ -4,7 +4,7 @@
 use std::arch::x86_64::*;
 
 use super::popcount_bytes;
-use crate::kernels::{key, scalar};
+use crate::kernels::{push_lanes, scalar};
 
 /// Distances of 16 consecutive 8-byte codes at `p` to the broadcast query
 /// `q`, as 16 `u16` in code order.
@@ -63,16 +63,12 @@ pub(super) unsafe fn collect_below(
         // SAFETY: block `b` covers codes 16b..16b+16 <= n, inside `db`.
         let d = unsafe { dist16(q, db.as_ptr().add(b * 128)) };
         // Two mask bits per 16-bit lane; keep the low one.
-        let mut mask = _mm256_movemask_epi8(_mm256_cmpgt_epi16(t, d)) as u32 & 0x5555_5555;
+        let mask = _mm256_movemask_epi8(_mm256_cmpgt_epi16(t, d)) as u32 & 0x5555_5555;
         if mask != 0 {
             // SAFETY: `lanes` holds exactly 32 bytes.
             unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, d) };
-            while mask != 0 {
-                let lane = mask.trailing_zeros() as usize / 2;
-                let id = first_id + (b * 16 + lane) as u32;
-                out.push(key(u32::from(lanes[lane]), id));
-                mask &= mask - 1;
-            }
+            let first = first_id + (b * 16) as u32;
+            push_lanes(mask.into(), 2, |i| u32::from(lanes[i]), first, out);
         }
     }
     let done = blocks * 16;

@@ -8,7 +8,7 @@
 use std::arch::x86_64::*;
 
 use super::popcount_bytes;
-use crate::kernels::key;
+use crate::kernels::{key, push_lanes};
 
 /// Whether codes of `stride` bytes take this path.
 pub(super) fn supports(stride: usize) -> bool {
@@ -138,15 +138,11 @@ fn collect_below_w<const W: usize>(
     for block in &mut blocks {
         // SAFETY: `block` holds 8 codes.
         let d = unsafe { dist8(&q, block.as_ptr()) };
-        let mut mask = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(t, d))) as u32;
+        let mask = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(t, d))) as u32;
         if mask != 0 {
             // SAFETY: `lanes` holds exactly 32 bytes.
             unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), d) };
-            while mask != 0 {
-                let lane = mask.trailing_zeros();
-                out.push(key(lanes[lane as usize], id + lane));
-                mask &= mask - 1;
-            }
+            push_lanes(mask.into(), 1, |i| lanes[i], id, out);
         }
         id += 8;
     }
