@@ -2,9 +2,13 @@
 //! 127.0.0.1 (via DEEPHASH_FETCH_BASE_URL) that serves a wrong weights file: the official checksum
 //! must refuse it and the partial file must be gone.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::Command;
+
+use common::ok;
 
 fn deephash() -> Command {
     Command::new(env!("CARGO_BIN_EXE_deephash"))
@@ -77,11 +81,7 @@ fn bench_pipeline_prints_images_per_second() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().unwrap();
     let v: f64 = last.strip_prefix("img_per_s=").unwrap().parse().unwrap();

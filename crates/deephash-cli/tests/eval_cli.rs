@@ -1,9 +1,12 @@
 //! `deephash eval` as a process: the JSON and table outputs on the parity
 //! fixture, and a one-line error naming the file for each kind of bad input.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{ok, one_line_error};
 use deephash_codes::{CodeMatrix, Labels, write_codes_npy, write_labels_npy};
 
 /// The mAP parity fixture of deephash-metrics (200 queries, 300 items, 64 bits).
@@ -42,29 +45,15 @@ fn refs(files: &[PathBuf; 4]) -> [&Path; 4] {
 
 /// Asserts a failure with exactly one line on stderr that contains `needle`.
 fn assert_one_line_error(out: &Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "expected failure, got success; stderr: {stderr}"
-    );
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "one line expected: {stderr}"
-    );
-    assert!(stderr.contains(needle), "{needle:?} not in: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let err = one_line_error(out);
+    assert!(err.contains(needle), "{needle:?} not in: {err}");
 }
 
 #[test]
 fn json_has_every_metric_and_matches_numpy() {
     let files = fixture_files();
     let out = eval(refs(&files), &["--json", "--topk", "50"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         stdout.trim_end().lines().count(),
@@ -97,11 +86,7 @@ fn json_has_every_metric_and_matches_numpy() {
 fn table_without_json() {
     let files = fixture_files();
     let out = eval(refs(&files), &["--radius", "3"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.starts_with("200 queries, 300 database items, 64 bits"),

@@ -8,6 +8,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
+use common::ok;
+
 fn deephash() -> Command {
     Command::new(env!("CARGO_BIN_EXE_deephash"))
 }
@@ -92,11 +94,7 @@ fn small_cnn_on_bundled_fashion_mnist_writes_a_complete_run() {
             .arg(run)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ok(&out);
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["map"].clone()
     };
     assert_eq!(eval_map(&run), report["map"]);
@@ -163,11 +161,7 @@ fn finetune_on_a_generated_cub_tree() {
     let run = tmp.path().join("run");
     let out = train_small_cub(&tmp.path().join("CUB_200_2011"), &run, &[]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     assert!(text.contains("test mAP"), "{text}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
@@ -182,11 +176,7 @@ fn finetune_on_a_generated_cub_tree() {
         &frozen,
         &["--mode", "frozen", "--weights", run_arg],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&out);
     let config = std::fs::read_to_string(frozen.join("config.toml")).unwrap();
     assert!(config.contains("mode = \"frozen\""), "{config}");
     let report: serde_json::Value =
