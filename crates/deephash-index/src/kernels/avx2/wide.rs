@@ -102,8 +102,9 @@ fn distances_w<const W: usize>(query: &[u8], db: &[u8], out: &mut [u16]) {
     assert_eq!(db.len(), out.len() * stride, "one output per code");
     let q = load_query::<W>(query);
     let mut blocks = db.chunks_exact(8 * stride);
+    let mut dsts = out.chunks_exact_mut(8);
     let mut lanes = [0u32; 8];
-    for (block, dst) in (&mut blocks).zip(out.chunks_exact_mut(8)) {
+    for (block, dst) in (&mut blocks).zip(&mut dsts) {
         // SAFETY: `block` holds 8 codes; `lanes` is 32 bytes.
         unsafe {
             let d = dist8(&q, block.as_ptr());
@@ -113,9 +114,11 @@ fn distances_w<const W: usize>(query: &[u8], db: &[u8], out: &mut [u16]) {
             *o = d as u16;
         }
     }
-    let tail = blocks.remainder();
-    let done = out.len() - tail.len() / stride;
-    for (code, o) in tail.chunks_exact(stride).zip(&mut out[done..]) {
+    for (code, o) in blocks
+        .remainder()
+        .chunks_exact(stride)
+        .zip(dsts.into_remainder())
+    {
         // SAFETY: `code` holds `stride` bytes.
         *o = unsafe { dist1(&q, code.as_ptr()) } as u16;
     }
