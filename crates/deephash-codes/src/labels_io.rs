@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::db_format::{DB_MAGIC, read_db_bytes};
 use crate::file_bytes::{file_error, read_file};
-use crate::npy::{NPY_MAGIC, NpyElem, parse_npy, write_npy_rows};
+use crate::npy::{NPY_MAGIC, NpyArray, NpyElem, parse_npy, write_npy_rows};
 use crate::{CodesError, Labels};
 
 /// Reads labels.
@@ -28,7 +28,14 @@ pub fn read_labels(path: &Path) -> Result<Labels, CodesError> {
             "wrong magic: neither a .npy file nor a deephash code database",
         ));
     }
-    let array = parse_npy(path, &bytes)?;
+    labels_from_npy(path, &parse_npy(path, &bytes)?)
+}
+
+/// Interprets a parsed `.npy` array as labels (see [`read_labels`] for the
+/// accepted shapes); `path` only names the source in errors. Public so that
+/// arrays from elsewhere (the Python bindings' numpy arrays) get exactly the
+/// checks and messages of a file.
+pub fn labels_from_npy(path: &Path, array: &NpyArray) -> Result<Labels, CodesError> {
     if matches!(array.elem, NpyElem::Float(_)) {
         return Err(file_error(
             path,

@@ -27,4 +27,4 @@ pub use codes_io::{codes_from_npy, read_codes, write_codes_npy};
 pub use db_format::{CodeDb, DB_MAGIC};
 pub use error::CodesError;
 pub use labels::Labels;
-pub use labels_io::{read_labels, write_labels_npy};
+pub use labels_io::{labels_from_npy, read_labels, write_labels_npy};
