@@ -44,11 +44,13 @@ def evaluate(
     *,
     topk: Optional[int] = None,
     radius: int = 2,
+    threads: Optional[int] = None,
 ) -> Dict[str, Any]:
     """Every metric of ``deephash eval --json`` as a dict with its keys: map,
     map_tie_aware, map_at_k (with topk), precision_at_k, precision_radius,
     recall_radius, pr_curve, precision_at_k_curve, distance_histogram, ...
-    Releases the GIL."""
+    ``threads``: worker threads (default all cores); the result does not
+    depend on it. Releases the GIL."""
 
 def pack(signs: npt.ArrayLike) -> npt.NDArray[np.uint8]:
     """Sign matrix ``(N, bits)`` -> codes ``(N, bits/8)`` uint8 (bit 1 where > 0)."""

@@ -56,6 +56,9 @@ def test_multi_label_one_hot_metrics_equal_numpy_calc_top_map():
     check(report, numpy_metrics(qb, db, relevant, 50, 50, 3))
     as_bool = deephash.evaluate(qb * 2.0 - 1, ql.astype(bool), db.astype(bool), dl.astype(np.int64), topk=50, radius=3)
     assert as_bool == report
+    assert deephash.evaluate(qb, ql, db, dl, topk=50, radius=3, threads=1) != report  # uint8 0/1 = packed
+    one_thread = deephash.evaluate(qb * 2.0 - 1, ql, db.astype(bool), dl, topk=50, radius=3, threads=1)
+    assert one_thread == report
 
 
 def test_defaults_and_keys_follow_the_cli():

@@ -59,9 +59,9 @@ pub fn search<'py>(
 /// precision_radius / recall_radius. "map" is over the whole ranking with ties
 /// broken by the lower database index (numpy's stable argsort, `CalcTopMap`
 /// with topk = len(db)); "map_tie_aware" averages over the orders of ties.
-/// The GIL is released while evaluating.
+/// threads: worker threads (default all cores). The GIL is released while evaluating.
 #[pyfunction]
-#[pyo3(signature = (query_codes, query_labels, db_codes, db_labels, *, topk = None, radius = DEFAULT_RADIUS))]
+#[pyo3(signature = (query_codes, query_labels, db_codes, db_labels, *, topk = None, radius = DEFAULT_RADIUS, threads = None))]
 pub fn evaluate<'py>(
     py: Python<'py>,
     query_codes: &Bound<'py, PyAny>,
@@ -70,6 +70,7 @@ pub fn evaluate<'py>(
     db_labels: &Bound<'py, PyAny>,
     topk: Option<usize>,
     radius: u32,
+    threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let query = convert::codes("query_codes", query_codes)?;
     let query_labels = convert::labels("query_labels", query_labels)?;
@@ -77,7 +78,8 @@ pub fn evaluate<'py>(
     let db_labels = convert::labels("db_labels", db_labels)?;
     let json = py
         .detach(|| {
-            eval::evaluate(&query, &query_labels, &db, &db_labels, topk, radius)
+            let pool = find::thread_pool(threads)?;
+            pool.install(|| eval::evaluate(&query, &query_labels, &db, &db_labels, topk, radius))
                 .map(|report| eval::to_json(&report))
         })
         .map_err(to_py)?;
