@@ -5,6 +5,8 @@
 # After the tests, type-checks the CUDA backend (`--features cuda`): DOCS_RS=1 makes
 # tracel-llvm-bundler's build script skip its LLVM download, which no registry serves
 # (a check needs no LLVM; a real CUDA build does). DEEPHASH_SKIP_CUDA_CHECK=1 skips it.
+# Between the two, the Python package's tests (scripts/test-python.sh: own venv .venv-py, maturin
+# wheel, pytest against numpy and the CLI); DEEPHASH_SKIP_PYTHON=1 skips them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,11 @@ if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null
 fi
 
 cargo test --workspace --locked
+
+if [ "${DEEPHASH_SKIP_PYTHON:-0}" != 1 ]; then
+  echo "test.sh: Python package tests (scripts/test-python.sh)" >&2
+  scripts/test-python.sh
+fi
 
 if [ "${DEEPHASH_SKIP_CUDA_CHECK:-0}" != 1 ]; then
   echo "test.sh: cargo check --features cuda (type-checks the CUDA backend path)" >&2
