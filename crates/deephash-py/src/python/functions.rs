@@ -61,6 +61,8 @@ pub fn search<'py>(
 /// with topk = len(db)); "map_tie_aware" averages over the orders of ties.
 /// threads: worker threads (default all cores). The GIL is released while evaluating.
 #[pyfunction]
+// The arguments are the Python signature of `deephash.evaluate` (mirroring `deephash eval`).
+#[allow(clippy::too_many_arguments)]
 #[pyo3(signature = (query_codes, query_labels, db_codes, db_labels, *, topk = None, radius = DEFAULT_RADIUS, threads = None))]
 pub fn evaluate<'py>(
     py: Python<'py>,
