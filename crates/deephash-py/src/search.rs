@@ -1,17 +1,12 @@
 //! Search: which index, on how many threads, with the CLI's argument checks.
 
 use deephash_codes::CodeMatrix;
-use deephash_index::{HammingIndex, IndexKind, Neighbors, RadiusHits, choose};
+use deephash_index::{HammingIndex, IndexKind, Neighbors, RadiusHits};
 
 use crate::Error;
 
-/// The index kind named `index` (`auto`, `scan` or `mih`) for `n` codes of `bits`
-/// bits; `auto` applies [`choose`], the CLI's rule when `--index` is not given.
-pub fn kind(index: &str, n: usize, bits: usize) -> Result<IndexKind, Error> {
-    Ok(explicit_kind(index)?.unwrap_or_else(|| choose(n, bits)))
-}
-
-/// `scan` or `mih`, `None` for `auto`, an error for anything else.
+/// The index kind named `index`: `scan` or `mih`, `None` for `auto` (the caller
+/// then applies [`deephash_index::choose`], the CLI's rule), an error for anything else.
 pub fn explicit_kind(index: &str) -> Result<Option<IndexKind>, Error> {
     match index {
         "auto" => Ok(None),
@@ -153,8 +148,8 @@ mod tests {
             "queries: queries have 16 bits but the database has 8 bits"
         );
         assert!(msg(knn(index.as_ref(), &q8, 1, Some(0)).unwrap_err()).contains("threads = 0"));
-        assert!(msg(kind("lsh", 3, 8).unwrap_err()).contains("\"lsh\""));
-        assert_eq!(kind("auto", 3, 8).unwrap(), IndexKind::Scan);
-        assert_eq!(kind("mih", 3, 8).unwrap(), IndexKind::Mih);
+        assert!(msg(explicit_kind("lsh").unwrap_err()).contains("\"lsh\""));
+        assert_eq!(explicit_kind("auto").unwrap(), None);
+        assert_eq!(explicit_kind("mih").unwrap(), Some(IndexKind::Mih));
     }
 }
