@@ -91,3 +91,32 @@ def test_label_count_mismatch_gives_the_cli_message(cli, files):
         deephash.evaluate(a["q"], a["ql"][:-1], a["d"], a["dl"])
     names = {out / "short.npy": "query_labels", out / "q.npy": "query_codes"}
     assert str(err.value) == cli_message(stderr, names)
+
+
+def test_python_loads_an_index_built_by_the_cli(cli, files):
+    out, a = files
+    code, _, stderr = cli("index", "build", "--codes", out / "d.npy", "--labels", out / "dl.npy",
+                          "--index", "mih", "--out", out / "cli.dhi")
+    assert code == 0, stderr
+    index = deephash.Index.load(out / "cli.dhi")
+    assert index.kind == "mih" and len(index) == len(a["d"])
+    np.testing.assert_array_equal(index.codes, a["d"])
+    np.testing.assert_array_equal(index.labels, a["dl"])
+    want = deephash.search(a["d"], a["q"], 20, index="scan")
+    got = index.search(a["q"], 20)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_a_corrupt_index_file_gives_the_cli_message(cli, files):
+    out, a = files
+    deephash.Index(a["d"], index="mih").save(out / "bad.dhi")
+    data = bytearray((out / "bad.dhi").read_bytes())
+    data[-5] ^= 0xFF  # inside the MIH tables
+    (out / "bad.dhi").write_bytes(bytes(data))
+    code, _, stderr = cli("search", "--db", out / "bad.dhi", "--queries", out / "q.npy", "-k", 3)
+    assert code != 0
+    with pytest.raises(deephash.DeephashError) as err:
+        deephash.Index.load(out / "bad.dhi")
+    assert "checksum mismatch" in str(err.value)
+    assert str(err.value) == cli_message(stderr, {})
