@@ -55,6 +55,43 @@ fn main() {
             flop / secs / 1e9
         );
     }
+    // Calibration: one plain GEMM as large as layer4's 3 x 3 convolution (im2col excluded).
+    let (m, k, n) = (512, 4608, batch * 49);
+    let (a, b, mut c) = (
+        vec![0.01f32; m * k],
+        vec![0.5f32; k * n],
+        vec![0.0f32; m * n],
+    );
+    let start = Instant::now();
+    // SAFETY: row-major m x k, k x n and m x n buffers of exactly those sizes.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(rayon::current_num_threads()),
+        );
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "plain gemm {m}x{k}x{n}: {:.1} GFLOP/s",
+        2.0 * (m * k * n) as f64 / secs / 1e9
+    );
     println!(
         "all convolutions of ResNet-18 at batch {batch}: {:.0} ms, {:.1} GFLOP/s, {:.1} img/s (convolutions only)",
         total_s * 1e3,
