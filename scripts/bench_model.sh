@@ -22,7 +22,8 @@ if [[ -z "${DEEPHASH:-}" ]]; then
 fi
 cases=("$@")
 if [[ ${#cases[@]} -eq 0 ]]; then
-    cases=(small-cnn:80:infer small-cnn:80:train resnet18:32:infer resnet18:16:train)
+    cases=(small-cnn:80:infer small-cnn:80:train resnet18:32:infer resnet18:16:train
+        resnet50:32:infer efficientnet-lite0:32:infer)
 fi
 rate() { sed -nE 's/.*img_per_s=([0-9.]+).*/\1/p'; }
 echo "| backbone | batch | mode | PyTorch img/s | deephash img/s | deephash / PyTorch |"

@@ -7,6 +7,8 @@
 //! - [`HashNet`]: backbone + head, saved and loaded as a burnpack record.
 //! - [`load_backbone_weights`]: torchvision/PyTorch `.pth` and `.safetensors` state dicts, with
 //!   one error listing every missing, unexpected or mis-shaped key.
+//! - [`fused::conv_bn`]: convolution + batch norm + residual + activation, folded and run in
+//!   deephash-kernels for inference on the CPU.
 //! - [`DeviceSpec`]: `--device cpu|cuda[:N]`.
 //!
 //! Tensors and modules are not generic in burn 0.22: the backend is the [`burn::tensor::Device`]
@@ -15,6 +17,7 @@
 pub mod backbone;
 mod device;
 mod error;
+pub mod fused;
 pub mod hashnet;
 pub mod head;
 pub mod layers;

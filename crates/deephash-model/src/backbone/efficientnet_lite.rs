@@ -8,11 +8,11 @@
 use burn::module::Module;
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::relu6;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::layers::{batch_norm, batch_norm_forward, conv, global_avg_pool, pad};
+use crate::fused::{Activation, conv_bn};
+use crate::layers::{batch_norm, conv, global_avg_pool, pad};
 
 const BN_EPS: f64 = 1e-3;
 const BN_MOMENTUM: f64 = 0.01;
@@ -121,17 +121,17 @@ pub struct EfficientNetLite {
 impl EfficientNetLite {
     /// Pooled features `[N, 1280]` of images `[N, 3, H, W]` normalised as `(x - 127) / 128`.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
-        let mut x = relu6(batch_norm_forward(
-            &self.bn0,
-            self.conv_stem.forward(images),
-        ));
+        let mut x = conv_bn(&self.conv_stem, &self.bn0, images, None, Activation::Relu6);
         for block in &self.blocks {
             x = block.forward(x);
         }
-        global_avg_pool(relu6(batch_norm_forward(
+        global_avg_pool(conv_bn(
+            &self.conv_head,
             &self.bn1,
-            self.conv_head.forward(x),
-        )))
+            x,
+            None,
+            Activation::Relu6,
+        ))
     }
 
     /// The classifier output `fc(features)` (dropout is identity in evaluation).
@@ -190,15 +190,18 @@ impl MbConv {
     }
 
     fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let mut x = input.clone();
+        let residual = self.skip.then(|| input.clone());
+        let mut x = input;
         if let (Some(conv), Some(bn)) = (&self.expand_conv, &self.bn0) {
-            x = relu6(batch_norm_forward(bn, conv.forward(x)));
+            x = conv_bn(conv, bn, x, None, Activation::Relu6);
         }
-        x = relu6(batch_norm_forward(
-            &self.bn1,
-            self.depthwise_conv.forward(x),
-        ));
-        x = batch_norm_forward(&self.bn2, self.project_conv.forward(x));
-        if self.skip { x + input } else { x }
+        x = conv_bn(&self.depthwise_conv, &self.bn1, x, None, Activation::Relu6);
+        conv_bn(
+            &self.project_conv,
+            &self.bn2,
+            x,
+            residual,
+            Activation::Identity,
+        )
     }
 }

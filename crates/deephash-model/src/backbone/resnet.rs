@@ -5,11 +5,11 @@
 use burn::module::Module;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, Linear, LinearConfig};
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::layers::{batch_norm, batch_norm_forward, conv, global_avg_pool, pad};
+use crate::fused::{Activation, conv_bn};
+use crate::layers::{batch_norm, conv, global_avg_pool, pad};
 
 const BN_EPS: f64 = 1e-5;
 const BN_MOMENTUM: f64 = 0.1;
@@ -113,7 +113,7 @@ pub struct ResNet {
 impl ResNet {
     /// Pooled features `[N, D]` of images `[N, 3, H, W]`.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = relu(batch_norm_forward(&self.bn1, self.conv1.forward(images)));
+        let x = conv_bn(&self.conv1, &self.bn1, images, None, Activation::Relu);
         let mut x = self.maxpool.forward(x);
         for block in self
             .layer1
@@ -200,9 +200,8 @@ struct BasicBlock {
 impl BasicBlock {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = residual(&self.downsample, x.clone());
-        let y = relu(batch_norm_forward(&self.bn1, self.conv1.forward(x)));
-        let y = batch_norm_forward(&self.bn2, self.conv2.forward(y));
-        relu(y + identity)
+        let y = conv_bn(&self.conv1, &self.bn1, x, None, Activation::Relu);
+        conv_bn(&self.conv2, &self.bn2, y, Some(identity), Activation::Relu)
     }
 }
 
@@ -221,10 +220,9 @@ struct Bottleneck {
 impl Bottleneck {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = residual(&self.downsample, x.clone());
-        let y = relu(batch_norm_forward(&self.bn1, self.conv1.forward(x)));
-        let y = relu(batch_norm_forward(&self.bn2, self.conv2.forward(y)));
-        let y = batch_norm_forward(&self.bn3, self.conv3.forward(y));
-        relu(y + identity)
+        let y = conv_bn(&self.conv1, &self.bn1, x, None, Activation::Relu);
+        let y = conv_bn(&self.conv2, &self.bn2, y, None, Activation::Relu);
+        conv_bn(&self.conv3, &self.bn3, y, Some(identity), Activation::Relu)
     }
 }
 
@@ -247,7 +245,7 @@ impl Downsample {
 
 fn residual(downsample: &Option<Downsample>, x: Tensor<4>) -> Tensor<4> {
     match downsample {
-        Some(d) => batch_norm_forward(&d.bn, d.conv.forward(x)),
+        Some(d) => conv_bn(&d.conv, &d.bn, x, None, Activation::Identity),
         None => x,
     }
 }

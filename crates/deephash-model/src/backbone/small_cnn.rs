@@ -8,11 +8,11 @@ use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::layers::{batch_norm, batch_norm_forward, conv, global_avg_pool, pad};
+use crate::fused::{Activation, conv_bn};
+use crate::layers::{batch_norm, conv, global_avg_pool, pad};
 
 /// Width and depth of the small CNN.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +103,6 @@ impl ConvBnRelu {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(batch_norm_forward(&self.bn, self.conv.forward(x)))
+        conv_bn(&self.conv, &self.bn, x, None, Activation::Relu)
     }
 }

@@ -1,0 +1,19 @@
+//! Errors of the kernels: a shape or buffer that does not fit the convolution asked for.
+
+/// A convolution that cannot run on the buffers given.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KernelError {
+    /// The kernel does not fit in the padded input, or a size is zero.
+    #[error("convolution geometry is empty: {0}")]
+    EmptyGeometry(String),
+    /// A buffer's length differs from what the shape says it must be.
+    #[error("{name} holds {actual} values but the convolution needs {expected}")]
+    BufferLength {
+        /// Which buffer (input, weight, bias, residual, output).
+        name: &'static str,
+        /// The length the shape requires.
+        expected: usize,
+        /// The length given.
+        actual: usize,
+    },
+}

@@ -1,0 +1,201 @@
+//! `conv2d_forward` against a direct six-loop convolution on random shapes: strides 1 and 2,
+//! 1 × 1, 3 × 3, 5 × 5 and 7 × 7 kernels, asymmetric padding, with and without bias, residual
+//! and activations, batches whose tiles straddle images.
+
+use deephash_kernels::{Activation, ConvShape, Epilogue, KernelError, conv2d_forward};
+
+/// A small deterministic generator (xorshift), values in [-1, 1).
+struct Rng(u64);
+
+impl Rng {
+    fn values(&mut self, len: usize) -> Vec<f32> {
+        (0..len)
+            .map(|_| {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                (self.0 >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+}
+
+/// The convolution by its definition, in f64.
+fn reference(input: &[f32], weight: &[f32], s: &ConvShape, e: &Epilogue<'_>) -> Vec<f32> {
+    let [h, w] = s.in_hw;
+    let [kh, kw] = s.kernel;
+    let [ho, wo] = s.out_hw;
+    let mut out = vec![0.0; s.output_len()];
+    for n in 0..s.batch {
+        for o in 0..s.out_channels {
+            for oy in 0..ho {
+                for ox in 0..wo {
+                    let mut acc = e.bias.map_or(0.0, |b| b[o] as f64);
+                    for c in 0..s.in_channels {
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let iy = (oy * s.stride[0] + ky) as isize - s.pad_start[0] as isize;
+                                let ix = (ox * s.stride[1] + kx) as isize - s.pad_start[1] as isize;
+                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                    continue;
+                                }
+                                let x = input
+                                    [((n * s.in_channels + c) * h + iy as usize) * w + ix as usize];
+                                let k = weight[((o * s.in_channels + c) * kh + ky) * kw + kx];
+                                acc += x as f64 * k as f64;
+                            }
+                        }
+                    }
+                    let at = ((n * s.out_channels + o) * ho + oy) * wo + ox;
+                    acc += e.residual.map_or(0.0, |r| r[at] as f64);
+                    out[at] = match e.activation {
+                        Activation::Identity => acc,
+                        Activation::Relu => acc.max(0.0),
+                        Activation::Relu6 => acc.clamp(0.0, 6.0),
+                    } as f32;
+                }
+            }
+        }
+    }
+    out
+}
+
+struct Case {
+    batch: usize,
+    channels: [usize; 2],
+    side: [usize; 2],
+    kernel: usize,
+    stride: usize,
+    padding: [(usize, usize); 2],
+    bias: bool,
+    residual: bool,
+    activation: Activation,
+}
+
+fn check(case: &Case, rng: &mut Rng) {
+    let shape = ConvShape::new(
+        case.batch,
+        case.channels[0],
+        case.side,
+        case.channels[1],
+        [case.kernel; 2],
+        [case.stride; 2],
+        case.padding,
+    )
+    .unwrap();
+    let input = rng.values(shape.input_len());
+    let weight = rng.values(shape.weight_len());
+    let bias = rng.values(shape.out_channels);
+    let residual = rng.values(shape.output_len());
+    let epilogue = Epilogue {
+        bias: case.bias.then_some(&bias[..]),
+        residual: case.residual.then_some(&residual[..]),
+        activation: case.activation,
+    };
+    let mut output = vec![f32::NAN; shape.output_len()];
+    conv2d_forward(&input, &weight, &shape, &epilogue, &mut output).unwrap();
+    let expected = reference(&input, &weight, &shape, &epilogue);
+    let scale = expected.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    for (i, (got, want)) in output.iter().zip(&expected).enumerate() {
+        assert!(
+            (got - want).abs() <= 1e-5 * scale,
+            "{shape:?} at {i}: {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn matches_the_definition_on_many_shapes() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let acts = [Activation::Identity, Activation::Relu, Activation::Relu6];
+    let mut count = 0;
+    for (kernel, pad) in [(1, 0), (3, 1), (5, 2), (7, 3)] {
+        for stride in [1, 2] {
+            for (i, side) in [[7, 7], [9, 6], [16, 13]].into_iter().enumerate() {
+                let case = Case {
+                    batch: 1 + i + stride,
+                    channels: [3 + 2 * i, 5 + 7 * i],
+                    side,
+                    kernel,
+                    stride,
+                    padding: [(pad, pad); 2],
+                    bias: (i + stride) % 2 == 0,
+                    residual: i == 1,
+                    activation: acts[(count) % 3],
+                };
+                check(&case, &mut rng);
+                count += 1;
+            }
+        }
+    }
+    assert_eq!(count, 24);
+}
+
+#[test]
+fn asymmetric_padding_and_pointwise_tiles_across_images() {
+    let mut rng = Rng(42);
+    // TensorFlow-style "same" padding of a strided 3 x 3 (EfficientNet's stem): 0 before, 1 after.
+    check(
+        &Case {
+            batch: 3,
+            channels: [3, 8],
+            side: [12, 12],
+            kernel: 3,
+            stride: 2,
+            padding: [(0, 1), (0, 1)],
+            bias: true,
+            residual: false,
+            activation: Activation::Relu6,
+        },
+        &mut rng,
+    );
+    // Pointwise, 5 x 5 images: 25 columns per image, so tiles of 16 start mid-image.
+    check(
+        &Case {
+            batch: 9,
+            channels: [40, 24],
+            side: [5, 5],
+            kernel: 1,
+            stride: 1,
+            padding: [(0, 0); 2],
+            bias: true,
+            residual: true,
+            activation: Activation::Relu,
+        },
+        &mut rng,
+    );
+    // Pointwise on a larger image: tiles inside one image read the input in place.
+    check(
+        &Case {
+            batch: 2,
+            channels: [16, 32],
+            side: [40, 40],
+            kernel: 1,
+            stride: 1,
+            padding: [(0, 0); 2],
+            bias: false,
+            residual: false,
+            activation: Activation::Identity,
+        },
+        &mut rng,
+    );
+}
+
+#[test]
+fn rejects_buffers_of_the_wrong_length() {
+    let shape = ConvShape::new(2, 3, [5, 5], 4, [3, 3], [1, 1], [(1, 1), (1, 1)]).unwrap();
+    let mut output = vec![0.0; shape.output_len()];
+    let err = conv2d_forward(
+        &vec![0.0; shape.input_len() - 1],
+        &vec![0.0; shape.weight_len()],
+        &shape,
+        &Epilogue::default(),
+        &mut output,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, KernelError::BufferLength { name: "input", .. }),
+        "{err}"
+    );
+    assert!(ConvShape::new(1, 1, [2, 2], 1, [5, 5], [1, 1], [(0, 0), (0, 0)]).is_err());
+}
