@@ -24,6 +24,13 @@ pub const ENCODE_CHUNK: usize = 256;
 
 /// Codes from network outputs (`n x bits`, row-major): bit 1 where the output is positive.
 /// Every code deephash makes from a network goes through here.
+///
+/// ```
+/// let codes = deephash::codes_from_outputs(&[0.5, -1.0, 0.0, 2.0, 1.0, 1.0, -3.0, 0.1], 8)?;
+/// assert_eq!(codes.code(0), &[0b1001_1101]);
+/// assert!(deephash::codes_from_outputs(&[f32::NAN; 8], 8).is_err());
+/// # Ok::<(), deephash::Error>(())
+/// ```
 pub fn codes_from_outputs(values: &[f32], bits: usize) -> Result<CodeMatrix> {
     CodeMatrix::from_signs(values, bits).map_err(Error::Binarise)
 }
