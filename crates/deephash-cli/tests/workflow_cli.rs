@@ -439,9 +439,36 @@ impl Drop for Server {
     }
 }
 
+/// Starts `deephash serve` on a free loopback port; the server (killed when dropped) and
+/// its address.
+fn serve(run: &Path, index: &Path, extra: &[&str]) -> (Server, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deephash"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--run"])
+        .arg(run)
+        .arg("--index")
+        .arg(index)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (server, addr)
+}
+
 #[test]
 fn serve_answers_image_and_code_searches_over_a_real_run() {
-    use std::io::BufRead;
     let tmp = tempfile::tempdir().unwrap();
     let run = random_run(tmp.path(), 32);
     let photos = photos(tmp.path());
@@ -455,28 +482,7 @@ fn serve_answers_image_and_code_searches_over_a_real_run() {
         "--out",
         db_path.to_str().unwrap(),
     ]));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deephash"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--run"])
-        .arg(&run)
-        .arg("--index")
-        .arg(&db_path)
-        .arg("--image-root")
-        .arg(&photos)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let (_server, addr) = serve(&run, &db_path, &["--image-root", photos.to_str().unwrap()]);
 
     let (status, body) = http(&addr, "GET", "/health", "text/plain", b"");
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -528,4 +534,59 @@ fn serve_answers_image_and_code_searches_over_a_real_run() {
     assert!(json(&String::from_utf8_lossy(&body)).get("error").is_some());
     let (status, _) = http(&addr, "GET", "/health", "text/plain", b"");
     assert_eq!(status, 200, "still serving");
+}
+
+#[test]
+fn serving_a_split_of_the_bundled_data_shows_its_images_and_class_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = random_run(tmp.path(), 16);
+    let db_path = tmp.path().join("test.dhc");
+    ok(&deephash(&[
+        "encode",
+        "--run",
+        run.to_str().unwrap(),
+        "--dataset",
+        "fashion-mnist",
+        "--split",
+        "test",
+        "--out",
+        db_path.to_str().unwrap(),
+    ]));
+    // No --image-root: the items' images come from the data set the codes record.
+    let (_server, addr) = serve(&run, &db_path, &[]);
+    let db = CodeDb::read(&db_path).unwrap();
+    let code = deephash_serve::format_hex(db.codes.code(0));
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/search/code?k=5",
+        "application/json",
+        format!("{{\"code\":\"{code}\"}}").as_bytes(),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let answer = json(&String::from_utf8_lossy(&body));
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    for result in results {
+        let label = result["label"].as_str().unwrap();
+        assert!(
+            deephash_data::FASHION_CLASSES.contains(&label),
+            "a class name, not an id: {result}"
+        );
+        let (status, jpeg) = http(
+            &addr,
+            "GET",
+            result["thumbnail"].as_str().unwrap(),
+            "text/plain",
+            b"",
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&jpeg));
+        assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]), "thumbnail is a JPEG");
+    }
+    let (status, body) = http(&addr, "GET", "/items/0", "text/plain", b"");
+    assert_eq!(status, 200);
+    let item = json(&String::from_utf8_lossy(&body));
+    let labels = db.labels.unwrap();
+    let class = deephash_data::FASHION_CLASSES[labels.text(0, &[]).parse::<usize>().unwrap()];
+    assert_eq!(item["label"], class, "{item}");
 }

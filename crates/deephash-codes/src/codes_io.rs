@@ -20,13 +20,18 @@ pub fn read_codes(path: &Path) -> Result<CodeMatrix, CodesError> {
     if bytes.starts_with(DB_MAGIC) {
         return Ok(read_db_bytes(path, &bytes)?.codes);
     }
+    codes_from_bytes(path, &bytes)
+}
+
+/// Codes from the bytes of a `.npy` file (`path` names it in errors).
+pub(crate) fn codes_from_bytes(path: &Path, bytes: &[u8]) -> Result<CodeMatrix, CodesError> {
     if !bytes.starts_with(NPY_MAGIC) {
         return Err(file_error(
             path,
             "wrong magic: neither a .npy file nor a deephash code database",
         ));
     }
-    codes_from_npy(path, &parse_npy(path, &bytes)?)
+    codes_from_npy(path, &parse_npy(path, bytes)?)
 }
 
 /// Interprets a parsed `.npy` array as codes (see [`read_codes`] for the accepted shapes).

@@ -20,18 +20,24 @@
 //! | 80  | 8 | total file length |
 //! | 88  | 4 | CRC-32 of every byte after the 128-byte header |
 //! | 92  | 4 | CRC-32 of bytes 0..92 |
-//! | 96  | 32 | reserved (0) |
+//! | 96  | 8 | offset of the metadata (multiple of 64, 0 when absent) |
+//! | 104 | 8 | byte length of the metadata |
+//! | 112 | 4 | CRC-32 of bytes 96..112 (0 when there is no metadata) |
+//! | 116 | 12 | reserved (0) |
 //!
 //! Every section starts on a 64-byte boundary so the payload can be memory-mapped
 //! and read with aligned SIMD loads. Ids are `N + 1` `u64` end offsets (the first is
-//! 0) followed by the UTF-8 bytes of all ids.
+//! 0) followed by the UTF-8 bytes of all ids. The metadata ([`DbMeta`]: class names,
+//! source data set, model fingerprint) is a JSON object after every other section. It
+//! was added within version 1: older files have zeros there and read as having none, and
+//! older readers, which ignore bytes 96..128, read newer files without it.
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::atomic::write_atomically;
 use crate::file_bytes::{file_error, read_file};
-use crate::{CodeMatrix, CodesError, Labels};
+use crate::{CodeMatrix, CodesError, DbMeta, Labels};
 
 /// The magic bytes a code database starts with.
 pub const DB_MAGIC: &[u8; 8] = b"DHCODEDB";
@@ -82,15 +88,30 @@ impl CodeDb {
 
     /// Writes the database to `path` atomically (temporary file + rename).
     pub fn write(&self, path: &Path) -> Result<(), CodesError> {
-        let bytes = self.to_bytes()?;
+        self.write_with(path, &DbMeta::default())
+    }
+
+    /// Writes the database with its metadata to `path` atomically.
+    pub fn write_with(&self, path: &Path, meta: &DbMeta) -> Result<(), CodesError> {
+        let bytes = self.to_bytes_with(meta)?;
         write_atomically(path, |file| file.write_all(&bytes))
     }
 
     /// The file image of the database (what [`CodeDb::write`] writes), for
     /// embedding in other files; its length is a multiple of nothing in particular.
     pub fn to_bytes(&self) -> Result<Vec<u8>, CodesError> {
+        self.to_bytes_with(&DbMeta::default())
+    }
+
+    /// The file image of the database with its metadata.
+    pub fn to_bytes_with(&self, meta: &DbMeta) -> Result<Vec<u8>, CodesError> {
         self.validate()?;
-        Ok(encode(self))
+        Ok(encode(self, meta))
+    }
+
+    /// Reads a database and its metadata (empty for files written without it).
+    pub fn read_with_meta(path: &Path) -> Result<(Self, DbMeta), CodesError> {
+        read_db_bytes_with_meta(path, &read_file(path)?)
     }
 
     /// Parses and validates a file image made by [`CodeDb::to_bytes`]; `path`
@@ -102,6 +123,16 @@ impl CodeDb {
     /// Reads and fully validates a database written by [`CodeDb::write`].
     pub fn read(path: &Path) -> Result<Self, CodesError> {
         read_db_bytes(path, &read_file(path)?)
+    }
+
+    /// Reads a code database, or `.npy` codes as a database without ids and labels (the
+    /// formats [`crate::read_codes`] accepts, told apart by magic).
+    pub fn read_any(path: &Path) -> Result<Self, CodesError> {
+        let bytes = read_file(path)?;
+        if bytes.starts_with(DB_MAGIC) {
+            return read_db_bytes(path, &bytes);
+        }
+        Ok(Self::new(crate::codes_io::codes_from_bytes(path, &bytes)?))
     }
 }
 
@@ -133,7 +164,35 @@ fn id_bytes(ids: &[String]) -> Vec<u8> {
     out
 }
 
-fn encode(db: &CodeDb) -> Vec<u8> {
+fn encode(db: &CodeDb, meta: &DbMeta) -> Vec<u8> {
+    let mut buf = encode_sections(db);
+    if meta.is_empty() {
+        return finish_header(buf);
+    }
+    let json = meta.to_json();
+    let meta_off = align(buf.len());
+    buf.resize(meta_off + json.len(), 0);
+    buf[meta_off..].copy_from_slice(&json);
+    let total = buf.len() as u64;
+    buf[80..88].copy_from_slice(&total.to_le_bytes());
+    buf[96..104].copy_from_slice(&(meta_off as u64).to_le_bytes());
+    buf[104..112].copy_from_slice(&(json.len() as u64).to_le_bytes());
+    let pointer_crc = crc32fast::hash(&buf[96..112]);
+    buf[112..116].copy_from_slice(&pointer_crc.to_le_bytes());
+    finish_header(buf)
+}
+
+/// Fills in the payload and header checksums of a complete file image.
+fn finish_header(mut buf: Vec<u8>) -> Vec<u8> {
+    let payload_crc = crc32fast::hash(&buf[HEADER_LEN..]);
+    buf[88..92].copy_from_slice(&payload_crc.to_le_bytes());
+    let header_crc = crc32fast::hash(&buf[..92]);
+    buf[92..96].copy_from_slice(&header_crc.to_le_bytes());
+    buf
+}
+
+/// The file image without metadata and checksums.
+fn encode_sections(db: &CodeDb) -> Vec<u8> {
     let codes = db.codes.as_bytes();
     let (kind, classes, labels) = db
         .labels
@@ -162,7 +221,7 @@ fn encode(db: &CodeDb) -> Vec<u8> {
     buf[HEADER_LEN..HEADER_LEN + codes.len()].copy_from_slice(codes);
     buf[labels_off..labels_off + labels.len()].copy_from_slice(&labels);
     buf[ids_off..ids_off + ids.len()].copy_from_slice(&ids);
-    let fields: [(usize, u64, usize); 13] = [
+    let fields: [(usize, u64, usize); 12] = [
         (8, DB_VERSION as u64, 4),
         (12, db.codes.bits() as u64, 4),
         (16, db.codes.len() as u64, 8),
@@ -175,14 +234,11 @@ fn encode(db: &CodeDb) -> Vec<u8> {
         (64, ids_off as u64, 8),
         (72, ids.len() as u64, 8),
         (80, total as u64, 8),
-        (88, crc32fast::hash(&buf[HEADER_LEN..]) as u64, 4),
     ];
     buf[..8].copy_from_slice(DB_MAGIC);
     for (off, value, size) in fields {
         buf[off..off + size].copy_from_slice(&value.to_le_bytes()[..size]);
     }
-    let header_crc = crc32fast::hash(&buf[..92]);
-    buf[92..96].copy_from_slice(&header_crc.to_le_bytes());
     buf
 }
 
@@ -196,6 +252,11 @@ fn u64_at(b: &[u8], off: usize) -> u64 {
 
 /// Parses and validates the bytes of a code database; `path` names the file in errors.
 pub fn read_db_bytes(path: &Path, b: &[u8]) -> Result<CodeDb, CodesError> {
+    read_db_bytes_with_meta(path, b).map(|(db, _)| db)
+}
+
+/// Parses and validates the bytes of a code database and its metadata.
+pub fn read_db_bytes_with_meta(path: &Path, b: &[u8]) -> Result<(CodeDb, DbMeta), CodesError> {
     let err = |m: String| file_error(path, m);
     if !b.starts_with(DB_MAGIC) {
         return Err(err("not a deephash code database (wrong magic)".into()));
@@ -234,7 +295,21 @@ pub fn read_db_bytes(path: &Path, b: &[u8]) -> Result<CodeDb, CodesError> {
             "payload checksum mismatch: the data is corrupted".into()
         ));
     }
-    decode_sections(path, b)
+    Ok((decode_sections(path, b)?, decode_meta(path, b)?))
+}
+
+fn decode_meta(path: &Path, b: &[u8]) -> Result<DbMeta, CodesError> {
+    let (off, len) = (u64_at(b, 96), u64_at(b, 104));
+    if off == 0 && len == 0 && u32_at(b, 112) == 0 {
+        return Ok(DbMeta::default());
+    }
+    if crc32fast::hash(&b[96..112]) != u32_at(b, 112) {
+        return Err(file_error(
+            path,
+            "metadata pointer checksum mismatch: the header is corrupted",
+        ));
+    }
+    DbMeta::from_json(path, section(path, b, "metadata", off, len)?)
 }
 
 fn section<'a>(
@@ -383,9 +458,45 @@ mod tests {
         );
     }
 
+    fn meta() -> DbMeta {
+        DbMeta {
+            class_names: vec!["cat".into(), "dog".into()],
+            dataset: Some(crate::DatasetRef {
+                kind: "fashion-mnist".into(),
+                dir: None,
+            }),
+            model: None,
+        }
+    }
+
+    #[test]
+    fn metadata_roundtrips_and_old_files_read_without_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.dhc");
+        sample().write_with(&path, &meta()).unwrap();
+        let (db, read) = CodeDb::read_with_meta(&path).unwrap();
+        assert_eq!((db, read), (sample(), meta()));
+        assert_eq!(CodeDb::read(&path).unwrap(), sample());
+        // A file as written before the metadata existed: zeros at 96..128.
+        let old = encode(&sample(), &DbMeta::default());
+        assert!(old[96..128].iter().all(|&b| b == 0));
+        std::fs::write(&path, &old).unwrap();
+        assert_eq!(CodeDb::read_with_meta(&path).unwrap().1, DbMeta::default());
+        // An older reader sees a valid file: the metadata lies inside the payload checksum
+        // and the total length, and the header it checks (bytes 0..92) is unchanged in form.
+        let new = encode(&sample(), &meta());
+        assert_eq!(u64_at(&new, 80) as usize, new.len());
+        assert_eq!(u64_at(&new, 96) % 64, 0);
+        let mut broken = new.clone();
+        broken[100] ^= 1;
+        std::fs::write(&path, &broken).unwrap();
+        let err = CodeDb::read(&path).unwrap_err().to_string();
+        assert!(err.contains("metadata pointer"), "{err}");
+    }
+
     #[test]
     fn payload_is_aligned() {
-        let bytes = encode(&sample());
+        let bytes = encode(&sample(), &DbMeta::default());
         for off in [40, 48, 64] {
             assert_eq!(u64_at(&bytes, off) % 64, 0);
         }
@@ -395,7 +506,7 @@ mod tests {
     fn every_corruption_is_detected() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.dhc");
-        let bytes = encode(&sample());
+        let bytes = encode(&sample(), &meta());
         let check = |data: &[u8], needle: &str| {
             std::fs::write(&path, data).unwrap();
             let msg = CodeDb::read(&path).unwrap_err().to_string();

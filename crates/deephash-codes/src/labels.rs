@@ -45,6 +45,27 @@ impl Labels {
             _ => false,
         }
     }
+
+    /// The label of item `row` as text: its class, or its classes joined by `,` (multi-label),
+    /// each named by `class_names` when it has a name there, else by its id. Empty when
+    /// `row` is out of range. Used wherever a label is shown (query, serve, reports).
+    pub fn text(&self, row: usize, class_names: &[String]) -> String {
+        let name = |c: i64| {
+            usize::try_from(c)
+                .ok()
+                .and_then(|i| class_names.get(i))
+                .cloned()
+                .unwrap_or_else(|| c.to_string())
+        };
+        match self {
+            Labels::Single(ids) => ids.get(row).map(|&c| name(c)).unwrap_or_default(),
+            Labels::Multi { classes, matrix } => (0..*classes)
+                .filter(|&c| matrix.get(row * classes + c).copied().unwrap_or(false))
+                .map(|c| name(c as i64))
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +85,21 @@ mod tests {
         assert!(m.relevant(0, &m, 2));
         assert!(!m.relevant(0, &m, 1));
         assert!(!m.relevant(1, &s, 1));
+    }
+
+    #[test]
+    fn text_names_classes_and_joins_multi_labels() {
+        let names = vec!["cat".to_string(), "dog".to_string()];
+        assert_eq!(Labels::Single(vec![4, 9]).text(1, &[]), "9");
+        assert_eq!(Labels::Single(vec![1, 7]).text(0, &names), "dog");
+        assert_eq!(Labels::Single(vec![1, 7]).text(1, &names), "7");
+        assert_eq!(Labels::Single(vec![1]).text(5, &names), "");
+        let multi = Labels::Multi {
+            classes: 3,
+            matrix: vec![true, false, true, false, true, false],
+        };
+        assert_eq!(multi.text(0, &[]), "0,2");
+        assert_eq!(multi.text(0, &names), "cat,2");
+        assert_eq!(multi.text(1, &[]), "1");
     }
 }

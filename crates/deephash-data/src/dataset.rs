@@ -1,6 +1,7 @@
 //! The data set model shared by every loader: samples (an image source and labels), the train and
 //! test splits, and class names.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -47,13 +48,17 @@ impl Sample {
     }
 }
 
-/// Which split of a data set.
+/// Which split of a data set (with the `clap` feature, a command-line value: `train`, `test`,
+/// `all`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Split {
-    /// Training images (also the retrieval database in the seed's protocol).
+    /// The training split (the usual retrieval database).
     Train,
-    /// Test images (the queries).
+    /// The test split (the usual queries).
     Test,
+    /// Training then test images.
+    All,
 }
 
 /// A loaded data set: its samples in a fixed order and its class names.
@@ -72,11 +77,22 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// The samples of `split`.
-    pub fn split(&self, split: Split) -> &[Sample] {
+    /// The samples of `split` (borrowed, except for [`Split::All`]: training then test).
+    pub fn split(&self, split: Split) -> Cow<'_, [Sample]> {
         match split {
-            Split::Train => &self.train,
-            Split::Test => &self.test,
+            Split::Train => Cow::Borrowed(&self.train),
+            Split::Test => Cow::Borrowed(&self.test),
+            Split::All => Cow::Owned(self.train.iter().chain(&self.test).cloned().collect()),
+        }
+    }
+
+    /// Takes the samples of `split` out of the data set (training then test for
+    /// [`Split::All`]), without copying them.
+    pub fn into_split(self, split: Split) -> Vec<Sample> {
+        match split {
+            Split::Train => self.train,
+            Split::Test => self.test,
+            Split::All => self.train.into_iter().chain(self.test).collect(),
         }
     }
 
@@ -93,7 +109,7 @@ impl Dataset {
     /// Number of samples of each class in `split` (a multi-label sample counts for each label).
     pub fn class_counts(&self, split: Split) -> Vec<usize> {
         let mut counts = vec![0; self.num_classes()];
-        for s in self.split(split) {
+        for s in self.split(split).iter() {
             for &l in &s.labels {
                 if let Some(c) = counts.get_mut(l as usize) {
                     *c += 1;

@@ -7,12 +7,13 @@ use crate::mih::MultiIndexHashing;
 use crate::scan::LinearScan;
 use crate::search::HammingIndex;
 
-/// The two exact index kinds.
+/// The two exact index kinds (with the `clap` feature, a command-line value: `scan`, `mih`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum IndexKind {
-    /// [`LinearScan`]: SIMD scan of every code.
+    /// Exact SIMD linear scan ([`LinearScan`]).
     Scan,
-    /// [`MultiIndexHashing`]: sub-linear probing of substring tables.
+    /// Exact multi-index hashing ([`MultiIndexHashing`]): sub-linear probing of substring tables.
     Mih,
 }
 

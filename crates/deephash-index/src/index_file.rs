@@ -12,7 +12,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use deephash_codes::{CodeDb, write_atomically};
+use deephash_codes::{CodeDb, DbMeta, write_atomically};
 
 use crate::IndexError;
 use crate::choose::IndexKind;
@@ -30,6 +30,9 @@ const HEADER: usize = 64;
 pub struct LoadedIndex {
     /// The codes with their ids and labels.
     pub db: CodeDb,
+    /// What the embedded code database records about its items and codes (class names,
+    /// source data set, model fingerprint); empty for files written without it.
+    pub meta: DbMeta,
     /// Which kind of index the file holds.
     pub kind: IndexKind,
     /// The search structure.
@@ -64,7 +67,18 @@ fn mih_section(mih: &MultiIndexHashing) -> Vec<u8> {
 
 /// Builds an index of `kind` over `db` and writes it to `path` atomically.
 pub fn write_index(path: &Path, db: &CodeDb, kind: IndexKind) -> Result<(), IndexError> {
-    let db_bytes = db.to_bytes()?;
+    write_index_with(path, db, &DbMeta::default(), kind)
+}
+
+/// Builds an index of `kind` over `db` and writes it to `path` atomically, with the code
+/// database's metadata `meta`.
+pub fn write_index_with(
+    path: &Path,
+    db: &CodeDb,
+    meta: &DbMeta,
+    kind: IndexKind,
+) -> Result<(), IndexError> {
+    let db_bytes = db.to_bytes_with(meta)?;
     let mih = match kind {
         IndexKind::Scan => Vec::new(),
         IndexKind::Mih => mih_section(&MultiIndexHashing::new(&db.codes)?),
@@ -157,13 +171,18 @@ pub fn read_index(path: &Path) -> Result<LoadedIndex, IndexError> {
     let db_bytes = b
         .get(db_off..db_off.saturating_add(db_len))
         .ok_or_else(|| file_err(path, "database section outside the file"))?;
-    let db = CodeDb::from_bytes(path, db_bytes)?;
+    let (db, meta) = deephash_codes::db_format::read_db_bytes_with_meta(path, db_bytes)?;
     let (kind, index): (IndexKind, Box<dyn HammingIndex>) = match u32_at(&b, 12) {
         0 => (IndexKind::Scan, Box::new(LinearScan::new(&db.codes)?)),
         1 => (IndexKind::Mih, Box::new(read_mih(path, &b, &db)?)),
         k => return Err(file_err(path, format!("unknown index kind {k}"))),
     };
-    Ok(LoadedIndex { db, kind, index })
+    Ok(LoadedIndex {
+        db,
+        meta,
+        kind,
+        index,
+    })
 }
 
 fn read_mih(path: &Path, b: &[u8], db: &CodeDb) -> Result<MultiIndexHashing, IndexError> {

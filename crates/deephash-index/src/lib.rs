@@ -5,7 +5,8 @@
 //!   SIMD kernels ([`Kernel`]: AVX-512 VPOPCNTDQ, AVX2, popcnt, portable scalar),
 //!   query blocking for cache reuse and rayon threads.
 //! * [`MultiIndexHashing`]: exact sub-linear search (Norouzi et al., CVPR 2012).
-//! * [`choose`]: the documented rule for picking one; [`index_file`]: persisted indexes.
+//! * [`choose`]: the documented rule for picking one; [`index_file`]: persisted indexes;
+//!   [`open_index`]: an index file, code database or `.npy` codes, ready to search.
 //!
 //! Every path returns identical results: nearest first, ties by lower database id.
 //! This crate does not depend on the deep-learning framework.
@@ -17,6 +18,7 @@ pub mod index_file;
 pub mod kernels;
 pub mod mih;
 mod neighbors;
+mod open;
 mod padded;
 mod scan;
 mod search;
@@ -28,6 +30,7 @@ pub use error::IndexError;
 pub use kernels::Kernel;
 pub use mih::MultiIndexHashing;
 pub use neighbors::{Neighbors, RadiusHits};
+pub use open::open_index;
 pub use padded::{PaddedCodes, stride_for};
 pub use scan::LinearScan;
 pub use search::HammingIndex;

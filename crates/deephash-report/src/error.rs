@@ -19,6 +19,12 @@ pub enum ReportError {
         height: u32,
         message: String,
     },
+    /// An example image could not be read (the cause says which and why).
+    #[error("cannot read an example image")]
+    Image(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The example queries could not be searched.
+    #[error(transparent)]
+    Index(#[from] deephash_index::IndexError),
     /// A code or label file could not be read or written (the message names it).
     #[error(transparent)]
     Codes(#[from] deephash_codes::CodesError),

@@ -1,6 +1,7 @@
 //! Example queries for the report: which queries to show and their top results.
 
 use deephash_codes::{CodeMatrix, Labels};
+use deephash_index::{HammingIndex, LinearScan};
 use deephash_metrics::Side;
 
 use crate::{ExampleGrid, ExampleHit, ExampleQuery, ReportError, Thumbnail};
@@ -45,24 +46,30 @@ pub fn pick_queries(labels: &Labels, count: usize) -> Vec<usize> {
     picked
 }
 
-/// The `k` database items nearest to `query` by Hamming distance, nearest first, ties by
-/// lower database index (the order every deephash search returns).
-pub fn top_k(query: &[u8], db: &CodeMatrix, k: usize) -> Vec<(usize, u32)> {
-    let mut ranked: Vec<(u32, usize)> = (0..db.len())
-        .map(|i| (hamming(query, db.code(i)), i))
-        .collect();
-    let k = k.min(ranked.len());
-    if k == 0 {
-        return Vec::new();
+/// The `k` nearest database items of each of the `queries` (rows of `set.query`), through
+/// the index crate's exact scan: nearest first, ties by lower database index (the order
+/// every deephash search returns).
+fn nearest(
+    set: CodeSet<'_>,
+    queries: &[usize],
+    k: usize,
+) -> Result<Vec<Vec<(usize, u32)>>, ReportError> {
+    let k = k.min(set.db.len());
+    if k == 0 || queries.is_empty() {
+        return Ok(vec![Vec::new(); queries.len()]);
     }
-    ranked.select_nth_unstable(k - 1);
-    ranked.truncate(k);
-    ranked.sort_unstable();
-    ranked.into_iter().map(|(d, i)| (i, d)).collect()
-}
-
-fn hamming(a: &[u8], b: &[u8]) -> u32 {
-    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+    let packed: Vec<u8> = queries
+        .iter()
+        .flat_map(|&q| set.query.code(q).to_vec())
+        .collect();
+    let query = CodeMatrix::from_packed(set.query.bits(), packed)?;
+    let found = LinearScan::new(set.db)?.knn(&query, k)?;
+    Ok((0..queries.len())
+        .map(|q| {
+            let pairs = found.ids_of(q).iter().zip(found.distances_of(q));
+            pairs.map(|(&i, &d)| (i as usize, u32::from(d))).collect()
+        })
+        .collect())
 }
 
 /// Builds the example grid: for each of `queries`, its top `k` database items with their
@@ -80,15 +87,15 @@ pub fn example_grid(
         bits: set.query.bits(),
         queries: Vec::with_capacity(queries.len()),
     };
-    for &q in queries {
-        if q >= set.query.len() {
-            return Err(ReportError::InvalidData(format!(
-                "example query {q} of {}",
-                set.query.len()
-            )));
-        }
+    if let Some(&q) = queries.iter().find(|&&q| q >= set.query.len()) {
+        return Err(ReportError::InvalidData(format!(
+            "example query {q} of {}",
+            set.query.len()
+        )));
+    }
+    for (&q, nearest) in queries.iter().zip(nearest(set, queries, k)?) {
         let mut hits = Vec::with_capacity(k);
-        for (i, distance) in top_k(set.query.code(q), set.db, k) {
+        for (i, distance) in nearest {
             let relevant = set.query_labels.relevant(q, set.db_labels, i);
             hits.push(ExampleHit {
                 image: image(Side::Database, i)?,
@@ -148,16 +155,33 @@ mod tests {
     }
 
     #[test]
-    fn top_k_is_nearest_first_with_ties_by_index() {
+    fn hits_are_nearest_first_with_ties_by_index() {
+        let q = CodeMatrix::from_packed(8, vec![0]).unwrap();
         let db = CodeMatrix::from_packed(
             8,
             vec![0b1111_0000, 0b0000_0001, 0b0000_0000, 0b0000_0010, 0xff],
         )
         .unwrap();
-        assert_eq!(top_k(&[0], &db, 3), vec![(2, 0), (1, 1), (3, 1)]);
-        assert_eq!(top_k(&[0], &db, 10).len(), 5);
-        assert_eq!(top_k(&[0], &db, 10)[4], (4, 8));
-        assert!(top_k(&[0], &db, 0).is_empty());
+        let labels = Labels::Single(vec![0; 5]);
+        let set = CodeSet {
+            query: &q,
+            query_labels: &Labels::Single(vec![0]),
+            db: &db,
+            db_labels: &labels,
+        };
+        let mut image = |_, i| Thumbnail::from_gray(1, 1, &[i as u8]);
+        let label = |_, i: usize| i.to_string();
+        let mut hits = |k| {
+            let grid = example_grid(set, &[0], k, &mut image, &label).unwrap();
+            let hits = &grid.queries[0].hits;
+            hits.iter()
+                .map(|h| (h.label.parse::<usize>().unwrap(), h.distance))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(hits(3), vec![(2, 0), (1, 1), (3, 1)]);
+        assert_eq!(hits(10).len(), 5);
+        assert_eq!(hits(10)[4], (4, 8));
+        assert!(hits(0).is_empty());
     }
 
     #[test]

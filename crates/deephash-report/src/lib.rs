@@ -27,6 +27,6 @@ mod write;
 pub use data::{ExampleGrid, ExampleHit, ExampleQuery, Report};
 pub use deephash_metrics::{DistanceHistogram, EvalReport, PrPoint, PrecisionAtK};
 pub use error::ReportError;
-pub use examples::{CodeSet, example_grid, pick_queries, top_k};
+pub use examples::{CodeSet, example_grid, pick_queries};
 pub use summary::{map_table_text, write_metrics_json};
 pub use thumbnail::Thumbnail;

@@ -1,7 +1,7 @@
 //! The deephash search service: a JSON API and a web page over a code database.
 //!
 //! The crate does not depend on the deep-learning framework. It takes a
-//! [`Catalog`] (codes, the item each code stands for and a [`Searcher`]) and an
+//! [`Catalog`] (codes, the item each code stands for and a `deephash-index` index) and an
 //! [`ImageEncoder`] (any model that turns image bytes into a code) and serves:
 //!
 //! - `POST /search` (an image, raw body or multipart; `?k=`), `POST /search/code`
@@ -19,7 +19,6 @@ mod code_text;
 mod decode;
 mod encoder;
 mod error;
-mod index_catalog;
 mod inference;
 mod limits;
 mod metrics;
@@ -36,13 +35,12 @@ pub use code_text::{CodeTextError, format_hex, parse_code};
 pub use decode::{decode_image, probe_image};
 pub use encoder::ImageEncoder;
 pub use error::{DecodeError, EncodeError, ServeError};
-pub use index_catalog::{IndexSearcher, items_of, label_text};
 pub use inference::{InferenceError, InferenceQueue};
 pub use limits::Limits;
 pub use metrics::Metrics;
 pub use routes::{ROUTES, Route};
 pub use run::run_blocking;
-pub use search::{Hit, ScanSearcher, Searcher, hamming};
+pub use search::{Hit, SearchError};
 pub use server::{DEFAULT_ADDR, bind, router, serve};
 pub use state::AppState;
-pub use thumbnail::{Thumbnail, ThumbnailCache, make_thumbnail};
+pub use thumbnail::{Thumbnail, ThumbnailCache, jpeg_thumbnail, make_thumbnail};

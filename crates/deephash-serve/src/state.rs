@@ -9,7 +9,7 @@ use crate::{Catalog, ImageEncoder, Limits, ServeError};
 /// Everything a request handler needs, shared by all requests.
 #[derive(Debug)]
 pub struct AppState {
-    /// Codes, items and the searcher.
+    /// Codes, items and their index.
     pub catalog: Catalog,
     /// The encoder behind its bounded queue.
     pub queue: InferenceQueue,

@@ -3,10 +3,10 @@ use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use image::ImageFormat;
+use image::{ImageFormat, RgbImage};
 use lru::LruCache;
 
-use crate::{DecodeError, decode_image};
+use crate::{DecodeError, Item, decode_image};
 
 /// A JPEG thumbnail, shared between the cache and responses.
 pub type Thumbnail = Arc<Vec<u8>>;
@@ -36,13 +36,17 @@ impl ThumbnailCache {
         self.cache.lock().ok()?.get(&index).cloned()
     }
 
-    /// The thumbnail of item `index` made from the image file `path`: from the
+    /// The thumbnail of item `index` made from `item`'s pixels or image file: from the
     /// cache, or decoded, resized and stored. Blocking: call off the async runtime.
-    pub fn get_or_make(&self, index: usize, path: &Path) -> Result<Thumbnail, DecodeError> {
+    pub fn get_or_make(&self, index: usize, item: &Item) -> Result<Thumbnail, DecodeError> {
         if let Some(hit) = self.cached(index) {
             return Ok(hit);
         }
-        let thumb = Arc::new(make_thumbnail(path, self.size, self.max_pixels)?);
+        let jpeg = match &item.pixels {
+            Some(pixels) => jpeg_thumbnail(pixels, self.size)?,
+            None => make_thumbnail(&item.path, self.size, self.max_pixels)?,
+        };
+        let thumb = Arc::new(jpeg);
         if let Ok(mut cache) = self.cache.lock() {
             cache.put(index, thumb.clone());
         }
@@ -67,10 +71,48 @@ pub fn make_thumbnail(path: &Path, size: u32, max_pixels: u64) -> Result<Vec<u8>
         source,
     })?;
     let image = decode_image(&bytes, max_pixels)?;
-    let small = image.thumbnail(size, size).to_rgb8();
+    jpeg_thumbnail(&image.to_rgb8(), size)
+}
+
+/// A JPEG no larger than `size`×`size` of decoded pixels, aspect kept.
+pub fn jpeg_thumbnail(image: &RgbImage, size: u32) -> Result<Vec<u8>, DecodeError> {
+    let small = image::DynamicImage::ImageRgb8(image.clone())
+        .thumbnail(size, size)
+        .to_rgb8();
     let mut out = Cursor::new(Vec::new());
     small
         .write_to(&mut out, ImageFormat::Jpeg)
         .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
     Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_in_memory_get_thumbnails_from_their_pixels() {
+        let pixels =
+            image::RgbImage::from_fn(28, 20, |x, y| image::Rgb([x as u8 * 9, y as u8 * 12, 7]));
+        let item = Item {
+            path: "train/00042".into(),
+            label: None,
+            pixels: Some(Arc::new(pixels)),
+        };
+        let cache = ThumbnailCache::new(16, NonZeroUsize::new(2).unwrap(), 1_000_000);
+        let jpeg = cache.get_or_make(3, &item).unwrap();
+        assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]), "a JPEG");
+        let back = image::load_from_memory(&jpeg).unwrap();
+        assert_eq!(
+            (back.width(), back.height()),
+            (16, 11),
+            "fits 16 x 16, aspect kept"
+        );
+        assert_eq!(cache.cached(3).unwrap(), jpeg);
+        let missing = Item::file("/no/such/image.png", None);
+        assert!(matches!(
+            cache.get_or_make(4, &missing),
+            Err(DecodeError::Io { .. })
+        ));
+    }
 }

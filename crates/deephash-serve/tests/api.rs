@@ -6,8 +6,13 @@ mod common;
 use common::TestServer;
 use common::fixtures::{CLASSES, Fixture, make_image, png_bytes};
 use common::http::{get, multipart, post, post_json};
-use deephash_serve::{Limits, ROUTES, format_hex, hamming};
+use deephash_serve::{Limits, ROUTES, format_hex};
 use serde_json::json;
+
+/// Differing bits of two packed codes: the oracle the service's answers are checked against.
+fn hamming(a: &[u8], b: &[u8]) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
 
 fn server(per_class: usize) -> (Fixture, TestServer) {
     let fixture = Fixture::new(per_class);

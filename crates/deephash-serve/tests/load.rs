@@ -38,9 +38,9 @@ fn big_state(fixture: &Fixture, n: usize) -> Arc<AppState> {
         packed.extend_from_slice(&state.to_be_bytes());
     }
     let items = (0..n)
-        .map(|i| Item {
-            path: fixture.paths[i % fixture.paths.len()].clone(),
-            label: Some(format!("class {}", i % 50)),
+        .map(|i| {
+            let path = fixture.paths[i % fixture.paths.len()].clone();
+            Item::file(path, Some(format!("class {}", i % 50)))
         })
         .collect();
     let catalog = Catalog::new(CodeMatrix::from_packed(64, packed).unwrap(), items).unwrap();

@@ -4,10 +4,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, bail};
-use deephash_codes::CodeDb;
-
-use super::workflow::{check_ids, encode_files, load_model, write_code_file};
+use deephash::data::DatasetKind;
+use deephash::{DeviceSpec, HashEncoder, Split, SplitRequest, write_code_file};
 
 /// Arguments of `deephash encode`.
 #[derive(clap::Args, Debug)]
@@ -23,6 +21,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR", conflicts_with_all = ["dataset", "data_dir"])]
     pub images: Option<PathBuf>,
     /// Encode a data set (fashion-mnist, cub, dogs, folder, list) instead of a folder.
+    /// Parsed after the arguments, so that an unknown name is a one-line error.
     #[arg(long, value_name = "NAME", required_unless_present = "images")]
     pub dataset: Option<String>,
     /// The data set's directory (default: the data set's default location).
@@ -46,38 +45,29 @@ pub struct Args {
     pub skip_bad: bool,
     /// Compute device: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
-    pub device: String,
-}
-
-/// A part of a data set.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Split {
-    /// The training split (the usual retrieval database).
-    Train,
-    /// The test split (the usual queries).
-    Test,
-    /// Training then test images.
-    All,
+    pub device: DeviceSpec,
 }
 
 /// Runs `deephash encode`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let model = load_model(&args.run, &args.device)?;
-    let db = match (&args.images, &args.dataset) {
-        (Some(dir), _) => encode_folder(&model, dir, args.batch)?,
-        (None, Some(name)) => super::workflow::encode_split(
-            &model,
-            name,
-            args.data_dir.as_deref(),
-            args.split,
-            args.batch,
-            args.cache_dir.as_deref(),
-            args.skip_bad,
-        )?,
-        (None, None) => bail!("give --images DIR or --dataset NAME (see `deephash encode --help`)"),
+    let encoder = HashEncoder::open(&args.run, &args.device)?;
+    let encoded = match (&args.images, &args.dataset) {
+        (Some(dir), _) => encoder.encode_folder(dir, args.batch)?,
+        (None, Some(name)) => encoder.encode_split(&SplitRequest {
+            kind: name.parse::<DatasetKind>()?,
+            data_dir: args.data_dir.clone(),
+            split: args.split,
+            batch: args.batch,
+            cache: args.cache_dir.clone(),
+            skip_bad: args.skip_bad,
+        })?,
+        (None, None) => {
+            anyhow::bail!("give --images DIR or --dataset NAME (see `deephash encode --help`)")
+        }
     };
-    let written = write_code_file(&args.out, &db)?;
+    let (db, meta) = (&encoded.db, &encoded.meta);
+    let written = write_code_file(&args.out, db, meta)?;
     let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     eprintln!(
         "encoded {} images to {}-bit codes in {:.1} s: {}",
@@ -87,31 +77,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         files.join(", ")
     );
     Ok(())
-}
-
-/// Every image under `dir`, ids = paths relative to `dir`, no labels.
-fn encode_folder(
-    model: &deephash_train::TrainedModel,
-    dir: &std::path::Path,
-    batch: usize,
-) -> anyhow::Result<CodeDb> {
-    let paths = deephash_data::list_images(dir)?;
-    if paths.is_empty() {
-        bail!(
-            "{}: no image files (jpg, jpeg, png, …) found",
-            dir.display()
-        );
-    }
-    let ids: Vec<String> = paths
-        .iter()
-        .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .collect();
-    check_ids(&ids)?;
-    let codes = encode_files(model, dir, &paths, batch)
-        .with_context(|| format!("encoding {}", dir.display()))?;
-    Ok(CodeDb {
-        codes,
-        ids: Some(ids),
-        labels: None,
-    })
 }

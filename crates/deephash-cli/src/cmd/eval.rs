@@ -44,7 +44,7 @@ pub struct Args {
     /// Compute device for --run: cpu, cuda or cuda:N.
     #[cfg(feature = "ml")]
     #[arg(long, default_value = "cpu")]
-    pub device: String,
+    pub device: deephash::DeviceSpec,
 }
 
 /// The four input files, once all are known.
@@ -64,7 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     #[cfg(feature = "ml")]
     if let Some(run) = &args.run {
-        return super::workflow::evaluation::eval_run(run, &args.device, &config, args.json);
+        return eval_run(run, &args.device, &config, args.json);
     }
     let inputs = inputs(&args)?;
     let started = Instant::now();
@@ -85,6 +85,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         print!("{}", table(&report));
     }
+    Ok(())
+}
+
+/// `deephash eval --run RUN`: evaluates the run, writes `RUN/metrics.json` and
+/// `RUN/report.html`, and prints the JSON object (`json`) or the console table.
+#[cfg(feature = "ml")]
+fn eval_run(
+    run: &Path,
+    device: &deephash::DeviceSpec,
+    config: &EvalConfig,
+    json: bool,
+) -> anyhow::Result<()> {
+    let done = deephash::evaluate_and_report(run, device, config)?;
+    if json {
+        println!("{}", serde_json::to_string(&done.eval.report)?);
+    } else {
+        print!("{}", deephash::report::map_table_text(&[done.eval.report]));
+    }
+    eprintln!(
+        "wrote {} and {}",
+        done.metrics.display(),
+        done.report.display()
+    );
     Ok(())
 }
 

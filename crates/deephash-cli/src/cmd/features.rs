@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use deephash_data::{Resize, TransformConfig, decode_file, list_images};
+use deephash_data::{TransformConfig, decode_file, list_images};
 use deephash_model::burn::tensor::{Device, Tensor, TensorData};
 use deephash_model::{Backbone, BackboneKind, DeviceSpec, backbone_from_weights};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -44,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if files.is_empty() {
         bail!("{}: no JPEG or PNG images found", args.images.display());
     }
-    let transform = eval_transform(kind);
+    let transform = deephash::train::memory_source::transforms_for(kind).1;
     let started = Instant::now();
     let bar = progress(files.len());
     let mut rows = Vec::new();
@@ -66,25 +66,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         files.len() as f64 / seconds.max(1e-9)
     );
     Ok(())
-}
-
-/// The evaluation transform of a backbone: resize to 256 × 256 and centre-crop 224 for the
-/// ImageNet backbones, exactly 28 × 28 for the small CNN; the backbone's own normalisation.
-fn eval_transform(kind: BackboneKind) -> TransformConfig {
-    let normalization = kind.normalization();
-    if kind.input_size() == 224 {
-        return TransformConfig::eval_224(normalization);
-    }
-    let side = kind.input_size() as u32;
-    TransformConfig {
-        resize: Resize::Exact {
-            width: side,
-            height: side,
-        },
-        crop: None,
-        flip: false,
-        normalization,
-    }
 }
 
 /// Decodes and transforms a batch in parallel into an `[N, 3, S, S]` tensor.

@@ -3,11 +3,9 @@
 
 use std::path::PathBuf;
 
-use deephash_codes::{CodeDb, DB_MAGIC};
+use deephash_codes::CodeDb;
 use deephash_index::index_file::write_index;
 use deephash_index::{IndexKind, choose};
-
-use crate::cmd::search::IndexChoice;
 
 /// Index commands.
 #[derive(clap::Subcommand)]
@@ -30,7 +28,7 @@ pub struct BuildArgs {
     out: PathBuf,
     /// `scan` or `mih`. Default: MIH for ≥ 1,000,000 codes of ≤ 128 bits, else scan.
     #[arg(long, value_enum)]
-    index: Option<IndexChoice>,
+    index: Option<IndexKind>,
 }
 
 /// Runs one index command.
@@ -41,14 +39,7 @@ pub fn run(command: IndexCommand) -> anyhow::Result<()> {
 }
 
 fn build(args: BuildArgs) -> anyhow::Result<()> {
-    let mut db = if std::fs::read(&args.codes)
-        .map(|b| b.starts_with(DB_MAGIC))
-        .unwrap_or(false)
-    {
-        CodeDb::read(&args.codes)?
-    } else {
-        CodeDb::new(deephash_codes::read_codes(&args.codes)?)
-    };
+    let mut db = CodeDb::read_any(&args.codes)?;
     if db.codes.is_empty() {
         anyhow::bail!("{}: holds no codes", args.codes.display());
     }
@@ -66,7 +57,6 @@ fn build(args: BuildArgs) -> anyhow::Result<()> {
     }
     let kind = args
         .index
-        .map(IndexKind::from)
         .unwrap_or_else(|| choose(db.codes.len(), db.codes.bits()));
     write_index(&args.out, &db, kind)?;
     eprintln!(

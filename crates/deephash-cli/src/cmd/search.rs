@@ -4,10 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use deephash_codes::{CodeDb, CodeMatrix, DB_MAGIC};
-use deephash_index::index_file::{INDEX_MAGIC, read_index};
-use deephash_index::{HammingIndex, IndexKind, Neighbors, build, choose};
+use deephash_codes::CodeMatrix;
+use deephash_index::{IndexKind, Neighbors, open_index};
 
 /// Arguments of `deephash search`.
 #[derive(clap::Args)]
@@ -28,85 +26,13 @@ pub struct Args {
     /// Index: `scan` or `mih`. Default: MIH for ≥ 1,000,000 codes of ≤ 128 bits, else scan
     /// (an index file's own kind when --db is one). Both are exact.
     #[arg(long, value_enum)]
-    pub index: Option<IndexChoice>,
+    pub index: Option<IndexKind>,
     /// Write neighbour ids as int64 .npy (queries × k) instead of printing.
     #[arg(long)]
     pub out_ids: Option<PathBuf>,
     /// Write neighbour distances as int32 .npy (queries × k) instead of printing.
     #[arg(long)]
     pub out_dist: Option<PathBuf>,
-}
-
-/// `--index` values.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum IndexChoice {
-    /// Exact SIMD linear scan.
-    Scan,
-    /// Exact multi-index hashing.
-    Mih,
-}
-
-impl From<IndexChoice> for IndexKind {
-    fn from(c: IndexChoice) -> Self {
-        match c {
-            IndexChoice::Scan => IndexKind::Scan,
-            IndexChoice::Mih => IndexKind::Mih,
-        }
-    }
-}
-
-/// A database ready to search: its codes (with ids/labels) and an index.
-pub struct Database {
-    /// Codes, ids and labels.
-    pub db: CodeDb,
-    /// The search structure.
-    pub index: Box<dyn HammingIndex>,
-}
-
-fn magic_of(path: &Path) -> Vec<u8> {
-    use std::io::Read;
-    let mut head = Vec::new();
-    if let Ok(f) = std::fs::File::open(path) {
-        let _ = f.take(8).read_to_end(&mut head);
-    }
-    head
-}
-
-/// Loads `path` (codes, code database or index file) and builds or loads the
-/// index: `choice` when given, else an index file's own kind, else [`choose`].
-pub fn load_database(path: &Path, choice: Option<IndexChoice>) -> anyhow::Result<Database> {
-    let head = magic_of(path);
-    if head.starts_with(INDEX_MAGIC) {
-        let loaded = read_index(path)?;
-        return match choice.map(IndexKind::from) {
-            Some(kind) if kind != loaded.kind => {
-                let index =
-                    build(kind, &loaded.db.codes).with_context(|| path.display().to_string())?;
-                Ok(Database {
-                    db: loaded.db,
-                    index,
-                })
-            }
-            _ => Ok(Database {
-                db: loaded.db,
-                index: loaded.index,
-            }),
-        };
-    }
-    let db = if head.starts_with(DB_MAGIC) {
-        CodeDb::read(path)?
-    } else {
-        CodeDb::new(deephash_codes::read_codes(path)?)
-    };
-    if db.codes.is_empty() {
-        anyhow::bail!("{}: the database holds no codes", path.display());
-    }
-    let kind = choice
-        .map(IndexKind::from)
-        .unwrap_or_else(|| choose(db.codes.len(), db.codes.bits()));
-    let index = build(kind, &db.codes).with_context(|| path.display().to_string())?;
-    tracing::info!(path = %path.display(), codes = db.codes.len(), bits = db.codes.bits(), index = index.name(), "database loaded");
-    Ok(Database { db, index })
 }
 
 /// Reads query codes and checks they are non-empty and as long as the database's.
@@ -148,7 +74,7 @@ pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> 
 
 /// Runs `deephash search`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let database = load_database(&args.db, args.index)?;
+    let database = open_index(&args.db, args.index)?;
     let queries = load_queries(&args.queries, database.db.codes.bits())?;
     check_k(args.k, database.db.codes.len(), &args.db)?;
     let pool = thread_pool(args.threads)?;

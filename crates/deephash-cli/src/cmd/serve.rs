@@ -6,15 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use deephash_codes::{CodeDb, CodeMatrix};
-use deephash_index::index_file::{is_index_file, read_index};
-use deephash_index::{build, choose};
-use deephash_serve::{
-    AppState, Catalog, DecodeError, EncodeError, ImageEncoder, IndexSearcher, Limits, items_of,
-};
-use deephash_train::TrainedModel;
-
-use super::workflow::{embed_images, load_model};
+use deephash::data::ImageSource;
+use deephash::{DeviceSpec, HashEncoder, Retriever, RetrieverOptions};
+use deephash_serve::{AppState, Catalog, DecodeError, EncodeError, ImageEncoder, Item, Limits};
 
 /// Arguments of `deephash serve`.
 #[derive(clap::Args)]
@@ -38,7 +32,7 @@ pub struct Args {
     pub image_root: PathBuf,
     /// Compute device: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
-    pub device: String,
+    pub device: DeviceSpec,
     /// Largest upload in MiB.
     #[arg(long, default_value_t = 16)]
     pub max_upload_mib: usize,
@@ -58,12 +52,14 @@ pub struct Args {
 
 /// Runs `deephash serve`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let catalog = open_catalog(&args.index, &args.image_root)?;
-    let model = load_model(&args.run, &args.device)?;
-    let encoder = ModelEncoder {
-        model: Mutex::new(model),
-        max_pixels: args.max_pixels,
+    let options = RetrieverOptions {
+        device: args.device,
+        image_root: args.image_root.clone(),
+        kind: None,
     };
+    let retriever = Retriever::open(&args.run, &args.index, &options)?;
+    let (catalog, encoder) = service_parts(retriever, args.max_pixels)
+        .with_context(|| format!("{}: cannot serve it", args.index.display()))?;
     let limits = Limits {
         max_upload_bytes: args.max_upload_mib << 20,
         max_pixels: args.max_pixels,
@@ -83,55 +79,71 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The database, its items and a search structure from an index file or a code database.
-fn open_catalog(path: &Path, image_root: &Path) -> anyhow::Result<Catalog> {
-    let mut head = Vec::with_capacity(16);
-    std::fs::File::open(path)
-        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 16), &mut head))
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let catalog = if is_index_file(&head) {
-        Catalog::from_index(read_index(path)?, image_root, None)
-    } else {
-        let db = CodeDb::read(path)?;
-        anyhow::ensure!(
-            !db.codes.is_empty(),
-            "{}: the code database is empty",
-            path.display()
-        );
-        let index = build(choose(db.codes.len(), db.codes.bits()), &db.codes)?;
-        let items = items_of(&db, image_root, None)?;
-        Catalog::with_searcher(
-            Arc::new(db.codes),
-            items,
-            Box::new(IndexSearcher::new(index)),
-        )
+/// The retriever's parts as the service's catalog (its items, codes and index) and encoder.
+fn service_parts(retriever: Retriever, max_pixels: u64) -> anyhow::Result<(Catalog, RunEncoder)> {
+    anyhow::ensure!(
+        retriever.db().ids.is_some(),
+        "the code database has no item ids (image paths): encode it with paths to serve it"
+    );
+    let (encoder, db, items, index) = retriever.into_parts();
+    let items = items
+        .into_iter()
+        .map(|item| Item {
+            pixels: pixels_of(&item.image),
+            path: item.path,
+            label: item.label,
+        })
+        .collect();
+    let catalog = Catalog::with_index(db.codes, items, index)?;
+    let encoder = RunEncoder {
+        encoder: Mutex::new(encoder),
+        max_pixels,
     };
-    catalog.with_context(|| format!("{}: cannot serve it", path.display()))
+    Ok((catalog, encoder))
 }
 
-/// The trained model as the service's encoder: decode with the pixel limit,
-/// evaluation transform, forward pass, sign.
-struct ModelEncoder {
-    model: Mutex<TrainedModel>,
+/// The pixels of an item whose image lives in memory (a bundled data set's), for its
+/// thumbnail; `None` for files, which the service reads itself.
+fn pixels_of(source: &ImageSource) -> Option<Arc<image::RgbImage>> {
+    let ImageSource::Memory(rgb) = source else {
+        return None;
+    };
+    image::RgbImage::from_raw(rgb.width, rgb.height, rgb.pixels.clone()).map(Arc::new)
+}
+
+/// The run's encoder as the service's: decode with the pixel limit, then the library's
+/// encoding (evaluation transform, forward pass, sign).
+struct RunEncoder {
+    encoder: Mutex<HashEncoder>,
     max_pixels: u64,
 }
 
-impl ImageEncoder for ModelEncoder {
+impl ImageEncoder for RunEncoder {
     fn bits(&self) -> usize {
-        self.model.lock().map_or(0, |m| m.bits())
+        self.encoder.lock().map_or(0, |e| e.bits())
     }
 
     fn encode(&self, image_bytes: &[u8]) -> Result<Vec<u8>, EncodeError> {
-        let image = deephash_data::decode_bytes(image_bytes, Path::new("upload"), self.max_pixels)
+        let image = deephash::data::decode_bytes(image_bytes, Path::new("upload"), self.max_pixels)
             .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
-        let model = self
-            .model
+        let encoder = self
+            .encoder
             .lock()
             .map_err(|_| EncodeError::Model("model lock poisoned".into()))?;
-        let values = embed_images(&model, vec![image], 1)
-            .map_err(|e| EncodeError::Model(format!("{e:#}")))?;
-        let code = CodeMatrix::from_signs(&values, model.bits())
-            .map_err(|e| EncodeError::Model(e.to_string()))?;
+        let code = encoder
+            .encode_images(vec![image], 1)
+            .map_err(|e| EncodeError::Model(error_chain(&e)))?;
         Ok(code.into_bytes())
     }
+}
+
+/// An error and its causes on one line.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::error::ApiError;
-use crate::DecodeError;
 use crate::code_text::format_hex;
 use crate::state::AppState;
+use crate::{DecodeError, Item};
 
 /// Answer of `GET /items/{id}`.
 #[derive(Debug, Serialize)]
@@ -68,12 +68,9 @@ pub async fn thumbnail(
     let id = parse_id(&state, &id)?;
     let task_state = state.clone();
     let made = tokio::task::spawn_blocking(move || {
-        let path = task_state
-            .catalog
-            .item(id)
-            .map(|i| i.path.clone())
-            .unwrap_or_default();
-        task_state.thumbnails.get_or_make(id, &path)
+        let item = task_state.catalog.item(id).cloned();
+        let item = item.unwrap_or_else(|| Item::file("", None));
+        task_state.thumbnails.get_or_make(id, &item)
     })
     .await
     .map_err(|e| ApiError::internal(format!("thumbnail task failed: {e}")))?;

@@ -80,9 +80,8 @@ pub async fn answer(
     tokio::task::spawn_blocking(move || {
         let hits = state
             .catalog
-            .searcher()
             .search(&code, k)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| ApiError::internal(format!("{e}: {}", e.0)))?;
         Ok(SearchResponse {
             bits: state.catalog.bits(),
             k,

@@ -84,10 +84,7 @@ impl Fixture {
             .paths
             .iter()
             .zip(&self.labels)
-            .map(|(path, label)| Item {
-                path: path.clone(),
-                label: Some(label.clone()),
-            })
+            .map(|(path, label)| Item::file(path.clone(), Some(label.clone())))
             .collect();
         Catalog::new(matrix, items).unwrap()
     }

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use deephash_index::detected_kernel;
+use deephash_index::{IndexKind, detected_kernel, open_index};
 
-use crate::cmd::search::{IndexChoice, check_k, load_database, load_queries, thread_pool};
+use crate::cmd::search::{check_k, load_queries, thread_pool};
 
 /// Arguments of `deephash bench hamming`.
 #[derive(clap::Args)]
@@ -26,7 +26,7 @@ pub struct Args {
     threads: Option<usize>,
     /// Index to time (default: scan, the like-for-like match for faiss IndexBinaryFlat).
     #[arg(long, value_enum, default_value = "scan")]
-    index: IndexChoice,
+    index: IndexKind,
     /// Timed repetitions; the best one is reported.
     #[arg(long, default_value_t = 5)]
     reps: usize,
@@ -34,7 +34,7 @@ pub struct Args {
 
 /// Runs the benchmark and prints `qps=<number>` last.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let database = load_database(&args.db, Some(args.index))?;
+    let database = open_index(&args.db, Some(args.index))?;
     let queries = load_queries(&args.queries, database.db.codes.bits())?;
     check_k(args.k, database.db.codes.len(), &args.db)?;
     if args.reps == 0 {

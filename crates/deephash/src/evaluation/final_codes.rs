@@ -1,6 +1,6 @@
 //! The codes `deephash train` computed for its final evaluation, kept in the run directory
-//! (`RUN/codes-test.dhc`, `RUN/codes-train.dhc`) so that `eval --run`, `demo` and `reproduce`
-//! reuse them instead of encoding every image again.
+//! (`RUN/codes-test.dhc`, `RUN/codes-train.dhc`) so that evaluating the run again reuses them
+//! instead of encoding every image again.
 //!
 //! They are used only when they are newer than the run's model and hold exactly the image
 //! ids (in order) and code length the evaluation asks for; anything else means encoding anew.
@@ -11,13 +11,15 @@ use std::time::SystemTime;
 use deephash_codes::{CodeDb, CodeMatrix};
 use deephash_train::RunDir;
 
+use crate::Result;
+
 /// `RUN/codes-{split}.dhc`.
 pub fn final_codes_path(run: &Path, split: &str) -> PathBuf {
     run.join(format!("codes-{split}.dhc"))
 }
 
 /// Writes `db` as the run's final codes of `split`.
-pub fn save_final_codes(run: &Path, split: &str, db: &CodeDb) -> anyhow::Result<()> {
+pub fn save_final_codes(run: &Path, split: &str, db: &CodeDb) -> Result<()> {
     db.write(&final_codes_path(run, split))?;
     Ok(())
 }

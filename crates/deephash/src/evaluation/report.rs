@@ -1,0 +1,137 @@
+//! The report of evaluated runs: `report.html` with the example grid of the longest codes,
+//! the facts about the protocol, and `RUN/metrics.json` for `eval --run`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use deephash_data::{DEFAULT_MAX_PIXELS, Dataset};
+use deephash_metrics::{EvalConfig, Side};
+use deephash_model::DeviceSpec;
+use deephash_report::{CodeSet, ExampleGrid, Report, ReportError, example_grid, pick_queries};
+
+use super::{RunEval, evaluate_run};
+use crate::thumbnail::thumbnail;
+use crate::{Error, Result};
+
+/// Example queries shown in the report.
+pub const EXAMPLE_QUERIES: usize = 8;
+/// Results shown per example query.
+pub const EXAMPLE_HITS: usize = 10;
+
+/// The example grid of the longest codes among `evals` (all of the same data set).
+pub fn examples(evals: &[RunEval], dataset: &Dataset) -> Result<Option<ExampleGrid>> {
+    let Some(best) = evals.iter().max_by_key(|e| e.report.bits) else {
+        return Ok(None);
+    };
+    let set = CodeSet {
+        query: &best.queries,
+        query_labels: &best.query_labels,
+        db: &best.db,
+        db_labels: &best.db_labels,
+    };
+    let picked = pick_queries(&best.query_labels, EXAMPLE_QUERIES);
+    let k = EXAMPLE_HITS.min(best.db.len());
+    let sample = |side: Side, i: usize| match side {
+        Side::Query => &dataset.test[i],
+        Side::Database => &dataset.train[i],
+    };
+    let mut image = |side: Side, i: usize| {
+        let img = sample(side, i)
+            .load(DEFAULT_MAX_PIXELS)
+            .map_err(|e| ReportError::Image(Box::new(e)))?;
+        thumbnail(&img)
+    };
+    let label = |side: Side, i: usize| class_text(dataset, &sample(side, i).labels);
+    Ok(Some(example_grid(set, &picked, k, &mut image, &label)?))
+}
+
+/// Class names of a label set, joined by ", " (the class id when a name is missing).
+pub fn class_text(dataset: &Dataset, labels: &[u32]) -> String {
+    labels
+        .iter()
+        .map(|&c| {
+            dataset
+                .class_names
+                .get(c as usize)
+                .cloned()
+                .unwrap_or_else(|| c.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes `DIR/report.html` for `evals` (one per code length) with the example grid of the
+/// longest codes; returns the path.
+pub fn write_report(
+    dir: &Path,
+    title: &str,
+    facts: Vec<(String, String)>,
+    evals: &[RunEval],
+    dataset: &Dataset,
+) -> Result<PathBuf> {
+    let report = Report {
+        title: title.to_string(),
+        facts,
+        results: evals.iter().map(|e| e.report.clone()).collect(),
+        examples: examples(evals, dataset)?,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let path = dir.join("report.html");
+    report.write(&path)?;
+    Ok(path)
+}
+
+/// The facts every report shows about the protocol and the data.
+pub fn protocol_facts(dataset: &Dataset, evals: &[RunEval]) -> Vec<(String, String)> {
+    let mut facts = vec![
+        ("data set".to_string(), dataset.name.clone()),
+        (
+            "protocol".to_string(),
+            "every test image queries the whole training split (the database); relevant = shares a class".to_string(),
+        ),
+        ("queries".to_string(), dataset.test.len().to_string()),
+        ("database".to_string(), dataset.train.len().to_string()),
+        ("classes".to_string(), dataset.num_classes().to_string()),
+    ];
+    let seconds: f64 = evals.iter().map(|e| e.seconds).sum();
+    facts.push(("evaluation time".to_string(), format!("{seconds:.1} s")));
+    facts
+}
+
+/// A run evaluated and its files written: `RUN/metrics.json` and `RUN/report.html`.
+#[derive(Debug, Clone)]
+pub struct EvaluatedRun {
+    /// The evaluation.
+    pub eval: RunEval,
+    /// `RUN/metrics.json`: the metric object, as `deephash eval --json` prints it.
+    pub metrics: PathBuf,
+    /// `RUN/report.html`.
+    pub report: PathBuf,
+}
+
+/// Evaluates the run `run` (see [`evaluate_run`]) and writes `RUN/metrics.json` and
+/// `RUN/report.html`.
+pub fn evaluate_and_report(
+    run: &Path,
+    device: &DeviceSpec,
+    config: &EvalConfig,
+) -> Result<EvaluatedRun> {
+    let (eval, dataset) = evaluate_run(run, device, config)?;
+    let metrics = run.join("metrics.json");
+    let text = serde_json::to_string_pretty(&eval.report).expect("metrics serialise");
+    deephash_codes::write_atomically(&metrics, |f| {
+        f.write_all(text.as_bytes())
+            .and_then(|_| f.write_all(b"\n"))
+    })?;
+    let evals = [eval];
+    let title = format!("deephash: {} ({})", run.display(), dataset.name);
+    let mut facts = protocol_facts(&dataset, &evals);
+    facts.insert(0, ("run".into(), run.display().to_string()));
+    let report = write_report(run, &title, facts, &evals, &dataset)?;
+    let [eval] = evals;
+    Ok(EvaluatedRun {
+        eval,
+        metrics,
+        report,
+    })
+}
