@@ -4,7 +4,7 @@
 use deephash_model::BackboneKind;
 
 use crate::config::{LoopConfig, TrainMode};
-use crate::loss::{HashLoss, Mining, default_margin};
+use crate::loss::{CSQ_QUANTIZATION_WEIGHT, HashLoss, LossKind, Mining, default_margin};
 use crate::optim::{OptimizerKind, OptimizerSettings};
 use crate::schedule::{Schedule, ScheduleKind};
 
@@ -39,11 +39,7 @@ pub const SMALL_CNN_EPOCHS: usize = 16;
 /// - fine-tuning a pretrained backbone: the seed's SGD (lr 0.001, momentum 0.9, weight decay
 ///   5e-4), batch 10 x 8, x0.1 every 20 epochs, 40 epochs.
 pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConfig {
-    let loss = HashLoss {
-        margin: default_margin(bits),
-        mining: Mining::All,
-        quantization_weight: 0.0,
-    };
+    let loss = HashLoss::triplet(default_margin(bits), Mining::All, 0.0);
     let adam = OptimizerSettings {
         kind: OptimizerKind::Adam,
         weight_decay: 0.0,
@@ -102,5 +98,24 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
             ..base
         },
         (_, TrainMode::Finetune) => base,
+    }
+}
+
+/// `cfg` switched to the loss `kind`, with that loss's default quantization weight: the
+/// recipe's own for the triplet loss, CSQ's 1e-4 (DeepHash-pytorch's `lambda`) for csq, none
+/// for orthohash (the paper's default).
+pub fn with_loss(cfg: LoopConfig, kind: LossKind) -> LoopConfig {
+    let quantization_weight = match kind {
+        LossKind::Triplet => cfg.loss.quantization_weight,
+        LossKind::Csq => CSQ_QUANTIZATION_WEIGHT,
+        LossKind::Orthohash => 0.0,
+    };
+    LoopConfig {
+        loss: HashLoss {
+            kind,
+            quantization_weight,
+            ..cfg.loss
+        },
+        ..cfg
     }
 }
