@@ -244,3 +244,99 @@ fn a_corrupt_image_is_named_or_skipped_with_skip_bad() {
     let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
     assert!(config.contains("skip_bad = true"), "{config}");
 }
+
+/// Trains on the bundled Fashion-MNIST subset with tiny settings and `extra` arguments.
+fn train_fashion(run: &Path, extra: &[&str]) -> String {
+    run_ok(
+        deephash()
+            .args([
+                "train",
+                "--dataset",
+                "fashion-mnist",
+                "--backbone",
+                "small-cnn",
+                "--bits",
+                "16",
+                "--max-per-class",
+                "12",
+                "--classes-per-batch",
+                "5",
+                "--per-class",
+                "4",
+                "--quiet",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(run),
+    )
+}
+
+fn test_map(run: &Path) -> f64 {
+    let text = std::fs::read_to_string(run.join("metrics.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    report["map"].as_f64().unwrap()
+}
+
+#[test]
+fn every_loss_trains_end_to_end_and_frozen_and_is_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    // End to end with CSQ, stopped after one epoch and resumed: the saved centres are reused,
+    // so the resumed run matches an uninterrupted one.
+    let (csq, stopped) = (tmp.path().join("csq"), tmp.path().join("stopped"));
+    let csq_args = ["--loss", "csq", "--epochs", "2", "--seed", "3"];
+    let text = train_fashion(&csq, &csq_args);
+    assert!(text.contains("csq loss, test mAP"), "{text}");
+    let mut stop = csq_args.to_vec();
+    stop.extend(["--stop-after", "1"]);
+    train_fashion(&stopped, &stop);
+    let centres = std::fs::read_to_string(stopped.join("centres.json")).unwrap();
+    run_ok(
+        deephash()
+            .args(["train", "--quiet", "--resume"])
+            .arg(&stopped),
+    );
+    assert_eq!(
+        std::fs::read_to_string(stopped.join("centres.json")).unwrap(),
+        centres
+    );
+    let (a, b) = (metrics_lines(&csq), metrics_lines(&stopped));
+    assert_eq!(a.len(), 2);
+    assert_eq!(b.len(), 2);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!((&x["loss"], &x["val_map"]), (&y["loss"], &y["val_map"]));
+    }
+    assert_eq!(test_map(&csq), test_map(&stopped));
+    let config = std::fs::read_to_string(csq.join("config.toml")).unwrap();
+    assert!(config.contains("kind = \"csq\""), "{config}");
+    assert!(config.contains("quantization_weight = 0.0001"), "{config}");
+
+    // Heads on the frozen backbone of that run, with each loss.
+    for loss in ["orthohash", "triplet", "csq"] {
+        let run = tmp.path().join(format!("frozen-{loss}"));
+        let base = csq.to_str().unwrap();
+        let text = train_fashion(
+            &run,
+            &["--mode", "frozen", "--weights", base, "--loss", loss],
+        );
+        assert!(text.contains(&format!("{loss} loss, test mAP")), "{text}");
+        let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+        assert!(config.contains(&format!("kind = \"{loss}\"")), "{config}");
+        assert_eq!(run.join("centres.json").is_file(), loss != "triplet");
+        let map = test_map(&run);
+        assert!(map > 0.12 && map <= 1.0, "{loss}: test mAP {map}");
+    }
+}
+
+#[test]
+fn an_unknown_loss_is_refused_with_the_choices() {
+    let out = deephash()
+        .args(["train", "--loss", "dsh", "--out", "/nonexistent/run"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("triplet") && text.contains("csq") && text.contains("orthohash"),
+        "{text}"
+    );
+}

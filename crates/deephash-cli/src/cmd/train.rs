@@ -18,7 +18,7 @@ use deephash_train::dataset_source::DatasetSource;
 use deephash_train::features::{FeatureTable, cached_features, extract_features, feature_bar};
 use deephash_train::finetune::train_finetune;
 use deephash_train::frozen::{FrozenData, head_embeddings, train_frozen};
-use deephash_train::loss::{Mining, default_margin};
+use deephash_train::loss::{LossKind, Mining, default_margin};
 use deephash_train::memory_source::training_transforms;
 use deephash_train::optim::OptimizerKind;
 use deephash_train::run_config::first_per_class;
@@ -43,6 +43,8 @@ use super::workflow::final_codes::save_final_codes;
   # the seed's fine-tuning recipe on a GPU
   deephash train --dataset cub --data-dir CUB_200_2011 --backbone resnet18 \\
       --weights weights/resnet18-f37072fd.pth --mode finetune --device cuda --bits 64 --out runs/r18
+  # a hash-centre loss instead of the seed's triplet loss
+  deephash train --dataset fashion-mnist --backbone small-cnn --loss csq --bits 64 --out runs/fm64-csq
   # continue an interrupted run exactly where it stopped
   deephash train --resume runs/r18")]
 pub struct Args {
@@ -90,6 +92,17 @@ pub struct Args {
     /// Linear warm-up epochs.
     #[arg(long)]
     pub warmup: Option<usize>,
+    /// Training loss: triplet (the seed's), csq (Central Similarity Quantization: BCE to
+    /// per-class Hadamard centres) or orthohash (cosine cross entropy to orthogonal class
+    /// codes). Default: triplet.
+    #[arg(long, value_enum)]
+    pub loss: Option<LossArg>,
+    /// OrthoHash logit scale s.
+    #[arg(long, default_value_t = deephash_train::loss::ORTHOHASH_SCALE)]
+    pub ortho_scale: f32,
+    /// OrthoHash cosine margin m.
+    #[arg(long, default_value_t = deephash_train::loss::ORTHOHASH_MARGIN)]
+    pub ortho_margin: f32,
     /// Triplet margin (default bits/4 + 4: 8 for 16 bits, 20 for 64).
     #[arg(long)]
     pub margin: Option<f32>,
@@ -146,6 +159,27 @@ pub struct Args {
     /// Stop after this many epochs (as if interrupted; resume continues).
     #[arg(long, hide = true)]
     pub stop_after: Option<usize>,
+}
+
+/// `--loss` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossArg {
+    /// The seed's triplet ranking loss (`--mining`, `--margin`).
+    Triplet,
+    /// Central Similarity Quantization (Yuan et al., CVPR 2020).
+    Csq,
+    /// OrthoHash (Hoe et al., NeurIPS 2021).
+    Orthohash,
+}
+
+impl From<LossArg> for LossKind {
+    fn from(arg: LossArg) -> Self {
+        match arg {
+            LossArg::Triplet => LossKind::Triplet,
+            LossArg::Csq => LossKind::Csq,
+            LossArg::Orthohash => LossKind::Orthohash,
+        }
+    }
 }
 
 /// Runs `deephash train`.
@@ -223,9 +257,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )?;
     let report = final_metrics(&run, &device_spec, &test, &train, database)?;
     println!(
-        "{}: {} bits, test mAP {:.4} ({} queries vs {} database), {:.1} s; run in {}",
+        "{}: {} bits, {} loss, test mAP {:.4} ({} queries vs {} database), {:.1} s; run in {}",
         config.backbone,
         config.bits(),
+        config.train.loss.kind,
         report.map,
         report.queries,
         report.database,
@@ -271,6 +306,9 @@ fn run_config(args: &Args) -> anyhow::Result<RunConfig> {
         );
     }
     let mut train = recipe::loop_config(backbone, mode, args.bits);
+    if let Some(loss) = args.loss {
+        train = recipe::with_loss(train, loss.into());
+    }
     apply_overrides(&mut train, args)?;
     train.validate()?;
     args.dataset.parse::<DatasetKind>()?;
@@ -317,6 +355,8 @@ fn apply_overrides(train: &mut deephash_train::LoopConfig, args: &Args) -> anyho
     if let Some(m) = &args.mining {
         train.loss.mining = m.parse::<Mining>().map_err(anyhow::Error::msg)?;
     }
+    train.loss.scale = args.ortho_scale;
+    train.loss.cos_margin = args.ortho_margin;
     if let Some(q) = args.quantization_weight {
         train.loss.quantization_weight = q;
     }
