@@ -232,10 +232,10 @@ mod tests {
         let c = HashCentres::generate(4, 8, 0);
         assert_eq!(c.target(&[2]), c.centre(2));
         let t = c.target(&[1, 2]);
-        for b in 0..8 {
+        for (b, &got) in t.iter().enumerate() {
             let s = c.centre(1)[b] + c.centre(2)[b];
             let want = if s == 0.0 { c.tie_break[b] } else { s.signum() };
-            assert_eq!(t[b], want);
+            assert_eq!(got, want);
         }
         assert_eq!(c.target(&[]), c.tie_break);
         assert!(c.check_labels(&[vec![3]]).is_ok());
