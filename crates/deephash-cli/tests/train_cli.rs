@@ -340,3 +340,84 @@ fn an_unknown_loss_is_refused_with_the_choices() {
         "{text}"
     );
 }
+
+#[test]
+fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardisation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    train_fashion(&base, &["--epochs", "1"]);
+    let run = tmp.path().join("frozen");
+    let text = run_ok(
+        deephash()
+            .args([
+                "train",
+                "--dataset",
+                "fashion-mnist",
+                "--backbone",
+                "small-cnn",
+            ])
+            .args([
+                "--bits",
+                "16",
+                "--max-per-class",
+                "12",
+                "--quiet",
+                "--mode",
+                "frozen",
+            ])
+            .arg("--weights")
+            .arg(&base)
+            .arg("--out")
+            .arg(&run),
+    );
+    assert!(text.contains("loss selected by validation mAP: "), "{text}");
+    let selection: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("selection.json")).unwrap())
+            .unwrap();
+    let chosen = selection["chosen"].as_str().unwrap().to_string();
+    let scores = selection["candidates"].as_array().unwrap();
+    assert_eq!(scores.len(), 3);
+    let best = scores
+        .iter()
+        .map(|s| s["val_map"].as_f64().unwrap())
+        .fold(f64::MIN, f64::max);
+    let winner = scores
+        .iter()
+        .find(|s| s["loss"] == chosen.as_str())
+        .unwrap();
+    assert_eq!(winner["val_map"].as_f64().unwrap(), best);
+    assert!(text.contains(&format!("{chosen} loss, test mAP")), "{text}");
+
+    // 108 training rows (one per class held out): full batch, 300 steps, one per epoch.
+    let sub = run.join("candidates").join(&chosen);
+    let config = std::fs::read_to_string(sub.join("config.toml")).unwrap();
+    assert!(config.contains("epochs = 300"), "{config}");
+    assert!(config.contains("classes_per_batch = 10"), "{config}");
+    assert!(config.contains("standardize = true"), "{config}");
+    assert_eq!(metrics_lines(&run).len(), 300);
+    assert!(run.join("standardize.json").is_file());
+
+    // The standardisation lives in the saved head: codes computed again from the images by
+    // `eval --run` (the kept codes made stale) give the mAP training reported.
+    let trained = test_map(&run);
+    let model = std::fs::File::options()
+        .append(true)
+        .open(run.join("model.bpk"))
+        .unwrap();
+    model
+        .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(60))
+        .unwrap();
+    drop(model);
+    let out = deephash()
+        .args(["eval", "--json", "--run"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    ok(&out);
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        (again["map"].as_f64().unwrap() - trained).abs() < 1e-9,
+        "{} vs {trained}",
+        again["map"]
+    );
+}

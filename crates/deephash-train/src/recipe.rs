@@ -64,6 +64,9 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
         backbone_lr_mult: 1.0,
         validate_every: 1,
         seed: 0,
+        standardize: false,
+        adaptive: false,
+        candidates: Vec::new(),
     };
     match (kind, mode) {
         (BackboneKind::SmallCnn, TrainMode::Finetune) => LoopConfig {
@@ -100,6 +103,11 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
         (_, TrainMode::Finetune) => base,
     }
 }
+
+/// The losses `deephash train --mode frozen` chooses from by validation mAP when `--loss` is
+/// not given (the first wins ties).
+pub const FROZEN_CANDIDATES: [LossKind; 3] =
+    [LossKind::Csq, LossKind::Orthohash, LossKind::Triplet];
 
 /// `cfg` switched to the loss `kind`, with that loss's default quantization weight: the
 /// recipe's own for the triplet loss, CSQ's 1e-4 (DeepHash-pytorch's `lambda`) for csq, none

@@ -53,7 +53,10 @@ fn loop_config() -> LoopConfig {
         },
         backbone_lr_mult: 1.0,
         validate_every: 1,
-        seed: 11,
+        seed: 7,
+        standardize: false,
+        adaptive: false,
+        candidates: Vec::new(),
     }
 }
 
