@@ -420,4 +420,31 @@ fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardis
         "{} vs {trained}",
         again["map"]
     );
+
+    // A smaller subset of the same data set next to it does not reuse those cached features.
+    let fewer = tmp.path().join("fewer");
+    run_ok(
+        deephash()
+            .args([
+                "train",
+                "--dataset",
+                "fashion-mnist",
+                "--backbone",
+                "small-cnn",
+            ])
+            .args([
+                "--bits",
+                "16",
+                "--max-per-class",
+                "6",
+                "--quiet",
+                "--mode",
+                "frozen",
+            ])
+            .args(["--loss", "csq", "--weights"])
+            .arg(&base)
+            .arg("--out")
+            .arg(&fewer),
+    );
+    assert!(test_map(&fewer) > 0.0);
 }

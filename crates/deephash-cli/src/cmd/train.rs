@@ -546,7 +546,15 @@ fn frozen_data(
         .as_deref()
         .map(weights_fingerprint)
         .unwrap_or_default();
-    let base_key = format!("{}|{}|{}", config.backbone, weights, train.cache_key());
+    // The number of images is part of the key: the source's own key names the data set and
+    // split, not `--max-per-class` or the images `--skip-bad` left out.
+    let base_key = format!(
+        "{}|{}|{}|{} images",
+        config.backbone,
+        weights,
+        train.cache_key(),
+        train.len()
+    );
     let file = |name: &str| {
         cache
             .join("features")
