@@ -35,7 +35,9 @@ pub const SMALL_CNN_EPOCHS: usize = 16;
 ///   with the test-profile binary, whose small-CNN steps are 1.8x slower than a release
 ///   build's, on the bundled 10k Fashion-MNIST images: 0.90 test mAP at 64 bits);
 /// - frozen backbone features (pretrained, or a trained small CNN's): head only, Adam 1e-3,
-///   cosine, 30 epochs, quantization weight 0.1 (seconds);
+///   cosine, 30 epochs, quantization weight 0.1 (seconds); `deephash train` then adapts the
+///   batches and epochs to the data ([`crate::frozen_recipe::adapt_frozen`]: full batch when
+///   it fits, at least 300 steps) and standardises the features;
 /// - fine-tuning a pretrained backbone: the seed's SGD (lr 0.001, momentum 0.9, weight decay
 ///   5e-4), batch 10 x 8, x0.1 every 20 epochs, 40 epochs.
 pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConfig {
