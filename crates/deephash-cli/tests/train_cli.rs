@@ -244,3 +244,207 @@ fn a_corrupt_image_is_named_or_skipped_with_skip_bad() {
     let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
     assert!(config.contains("skip_bad = true"), "{config}");
 }
+
+/// Trains on the bundled Fashion-MNIST subset with tiny settings and `extra` arguments.
+fn train_fashion(run: &Path, extra: &[&str]) -> String {
+    run_ok(
+        deephash()
+            .args([
+                "train",
+                "--dataset",
+                "fashion-mnist",
+                "--backbone",
+                "small-cnn",
+                "--bits",
+                "16",
+                "--max-per-class",
+                "12",
+                "--classes-per-batch",
+                "5",
+                "--per-class",
+                "4",
+                "--quiet",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(run),
+    )
+}
+
+fn test_map(run: &Path) -> f64 {
+    let text = std::fs::read_to_string(run.join("metrics.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    report["map"].as_f64().unwrap()
+}
+
+#[test]
+fn every_loss_trains_end_to_end_and_frozen_and_is_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    // End to end with CSQ, stopped after one epoch and resumed: the saved centres are reused,
+    // so the resumed run matches an uninterrupted one.
+    let (csq, stopped) = (tmp.path().join("csq"), tmp.path().join("stopped"));
+    let csq_args = ["--loss", "csq", "--epochs", "2", "--seed", "3"];
+    let text = train_fashion(&csq, &csq_args);
+    assert!(text.contains("csq loss, test mAP"), "{text}");
+    let mut stop = csq_args.to_vec();
+    stop.extend(["--stop-after", "1"]);
+    train_fashion(&stopped, &stop);
+    let centres = std::fs::read_to_string(stopped.join("centres.json")).unwrap();
+    run_ok(
+        deephash()
+            .args(["train", "--quiet", "--resume"])
+            .arg(&stopped),
+    );
+    assert_eq!(
+        std::fs::read_to_string(stopped.join("centres.json")).unwrap(),
+        centres
+    );
+    let (a, b) = (metrics_lines(&csq), metrics_lines(&stopped));
+    assert_eq!(a.len(), 2);
+    assert_eq!(b.len(), 2);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!((&x["loss"], &x["val_map"]), (&y["loss"], &y["val_map"]));
+    }
+    assert_eq!(test_map(&csq), test_map(&stopped));
+    let config = std::fs::read_to_string(csq.join("config.toml")).unwrap();
+    assert!(config.contains("kind = \"csq\""), "{config}");
+    assert!(config.contains("quantization_weight = 0.0001"), "{config}");
+
+    // Heads on the frozen backbone of that run, with each loss.
+    for loss in ["orthohash", "triplet", "csq"] {
+        let run = tmp.path().join(format!("frozen-{loss}"));
+        let base = csq.to_str().unwrap();
+        let text = train_fashion(
+            &run,
+            &["--mode", "frozen", "--weights", base, "--loss", loss],
+        );
+        assert!(text.contains(&format!("{loss} loss, test mAP")), "{text}");
+        let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+        assert!(config.contains(&format!("kind = \"{loss}\"")), "{config}");
+        assert_eq!(run.join("centres.json").is_file(), loss != "triplet");
+        let map = test_map(&run);
+        assert!(map > 0.12 && map <= 1.0, "{loss}: test mAP {map}");
+    }
+}
+
+#[test]
+fn an_unknown_loss_is_refused_with_the_choices() {
+    let out = deephash()
+        .args(["train", "--loss", "dsh", "--out", "/nonexistent/run"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("triplet") && text.contains("csq") && text.contains("orthohash"),
+        "{text}"
+    );
+}
+
+#[test]
+fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardisation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    train_fashion(&base, &["--epochs", "1"]);
+    let run = tmp.path().join("frozen");
+    let text = run_ok(
+        deephash()
+            .args([
+                "train",
+                "--dataset",
+                "fashion-mnist",
+                "--backbone",
+                "small-cnn",
+            ])
+            .args([
+                "--bits",
+                "16",
+                "--max-per-class",
+                "12",
+                "--quiet",
+                "--mode",
+                "frozen",
+            ])
+            .arg("--weights")
+            .arg(&base)
+            .arg("--out")
+            .arg(&run),
+    );
+    assert!(text.contains("loss selected by validation mAP: "), "{text}");
+    let selection: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("selection.json")).unwrap())
+            .unwrap();
+    let chosen = selection["chosen"].as_str().unwrap().to_string();
+    let scores = selection["candidates"].as_array().unwrap();
+    assert_eq!(scores.len(), 3);
+    let best = scores
+        .iter()
+        .map(|s| s["val_map"].as_f64().unwrap())
+        .fold(f64::MIN, f64::max);
+    let winner = scores
+        .iter()
+        .find(|s| s["loss"] == chosen.as_str())
+        .unwrap();
+    assert_eq!(winner["val_map"].as_f64().unwrap(), best);
+    assert!(text.contains(&format!("{chosen} loss, test mAP")), "{text}");
+
+    // 108 training rows (one per class held out): full batch, 300 steps, one per epoch.
+    let sub = run.join("candidates").join(&chosen);
+    let config = std::fs::read_to_string(sub.join("config.toml")).unwrap();
+    assert!(config.contains("epochs = 300"), "{config}");
+    assert!(config.contains("classes_per_batch = 10"), "{config}");
+    assert!(config.contains("standardize = true"), "{config}");
+    assert_eq!(metrics_lines(&run).len(), 300);
+    assert!(run.join("standardize.json").is_file());
+
+    // The standardisation lives in the saved head: codes computed again from the images by
+    // `eval --run` (the kept codes made stale) give the mAP training reported.
+    let trained = test_map(&run);
+    let model = std::fs::File::options()
+        .append(true)
+        .open(run.join("model.bpk"))
+        .unwrap();
+    model
+        .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(60))
+        .unwrap();
+    drop(model);
+    let out = deephash()
+        .args(["eval", "--json", "--run"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    ok(&out);
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        (again["map"].as_f64().unwrap() - trained).abs() < 1e-9,
+        "{} vs {trained}",
+        again["map"]
+    );
+
+    // A smaller subset of the same data set next to it does not reuse those cached features.
+    let fewer = tmp.path().join("fewer");
+    run_ok(
+        deephash()
+            .args([
+                "train",
+                "--dataset",
+                "fashion-mnist",
+                "--backbone",
+                "small-cnn",
+            ])
+            .args([
+                "--bits",
+                "16",
+                "--max-per-class",
+                "6",
+                "--quiet",
+                "--mode",
+                "frozen",
+            ])
+            .args(["--loss", "csq", "--weights"])
+            .arg(&base)
+            .arg("--out")
+            .arg(&fewer),
+    );
+    assert!(test_map(&fewer) > 0.0);
+}

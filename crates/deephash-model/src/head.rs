@@ -83,6 +83,64 @@ impl HashHead {
             Self::Dae(head) => head.forward(features),
         }
     }
+
+    /// The same head applied to `x * scale + shift` (per input dimension) instead of `x`,
+    /// folded exactly into its linear layer: `W' = diag(scale) W`, `b' = b + shift W` (with
+    /// divide-and-encode's mask applied to `W` first). Training on standardised features
+    /// and folding the standardisation in gives a head that takes raw features, so every
+    /// inference path (`HashNet::forward`) applies it without knowing about it.
+    ///
+    /// Errors when `scale` or `shift` do not have one value per input dimension.
+    pub fn fold_input_affine(self, scale: &[f32], shift: &[f32]) -> Result<Self, ModelError> {
+        match self {
+            Self::Linear(head) => Ok(Self::Linear(LinearHead {
+                linear: fold_affine(head.linear, None, scale, shift)?,
+            })),
+            Self::Dae(head) => {
+                let [dim, _] = head.linear.weight.dims();
+                let mask = head.mask(dim, &head.linear.weight.device());
+                Ok(Self::Dae(DaeHead {
+                    linear: fold_affine(head.linear, Some(mask), scale, shift)?,
+                    bits: head.bits,
+                }))
+            }
+        }
+    }
+}
+
+/// `linear` applied to `x * scale + shift`, with its weight seen through `mask` when given.
+fn fold_affine(
+    linear: Linear,
+    mask: Option<Tensor<2>>,
+    scale: &[f32],
+    shift: &[f32],
+) -> Result<Linear, ModelError> {
+    let [dim, bits] = linear.weight.dims();
+    if scale.len() != dim || shift.len() != dim {
+        return Err(ModelError::InvalidConfig(format!(
+            "an input transform of {} scales and {} shifts for a head on {dim} features",
+            scale.len(),
+            shift.len()
+        )));
+    }
+    let device = linear.weight.device();
+    let column = |v: &[f32]| Tensor::<2>::from_data(TensorData::new(v.to_vec(), [dim, 1]), &device);
+    let row = Tensor::<2>::from_data(TensorData::new(shift.to_vec(), [1, dim]), &device);
+    let effective = match mask {
+        Some(m) => linear.weight.val() * m,
+        None => linear.weight.val(),
+    };
+    let offset = row.matmul(effective).reshape([bits]);
+    let scale = column(scale);
+    let weight = linear.weight.map(|w| w * scale);
+    let bias = match linear.bias {
+        Some(b) => b.map(|b| b + offset),
+        None => burn::module::Param::from_tensor(offset),
+    };
+    Ok(Linear {
+        weight,
+        bias: Some(bias),
+    })
 }
 
 /// The seed's head.
@@ -171,6 +229,41 @@ mod tests {
             let changed = (out0[j] - out1[j]).abs() > 1e-6;
             assert_eq!(changed, j == 2, "unit {j}: {} vs {}", out0[j], out1[j]);
             assert!(out1[j] > -1.0 && out1[j] < 1.0);
+        }
+    }
+
+    #[test]
+    fn a_folded_input_transform_equals_transforming_the_input() {
+        let device = cpu_device();
+        let values: Vec<f32> = (0..3 * 8)
+            .map(|k| ((k * 7 % 11) as f32 - 5.0) / 3.0)
+            .collect();
+        let x = Tensor::<2>::from_data(TensorData::new(values.clone(), [3, 8]), &device);
+        let scale: Vec<f32> = (0..8).map(|j| 0.5 + j as f32 / 4.0).collect();
+        let shift: Vec<f32> = (0..8).map(|j| j as f32 / 5.0 - 0.7).collect();
+        let moved: Vec<f32> = values
+            .iter()
+            .enumerate()
+            .map(|(k, v)| v * scale[k % 8] + shift[k % 8])
+            .collect();
+        let moved = Tensor::<2>::from_data(TensorData::new(moved, [3, 8]), &device);
+        for kind in [HeadKind::Linear, HeadKind::Dae] {
+            let head = kind.init(8, 4, &device).unwrap();
+            let want = head
+                .forward(moved.clone())
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            let folded = head.fold_input_affine(&scale, &shift).unwrap();
+            let got = folded
+                .forward(x.clone())
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            for (a, b) in got.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-5, "{kind}: {got:?} vs {want:?}");
+            }
+            assert!(folded.fold_input_affine(&scale[..4], &shift).is_err());
         }
     }
 

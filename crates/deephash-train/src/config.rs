@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
-use crate::loss::HashLoss;
+use crate::loss::{HashLoss, LossKind};
 use crate::optim::OptimizerSettings;
 use crate::schedule::Schedule;
 
@@ -62,6 +62,18 @@ pub struct LoopConfig {
     pub validate_every: usize,
     /// Seed of every random choice (initialisation, split, batches, augmentation).
     pub seed: u64,
+    /// Frozen mode: standardise every feature dimension over the training rows before the
+    /// head (folded into the saved head). Absent in older run files: off.
+    #[serde(default)]
+    pub standardize: bool,
+    /// Frozen mode: batches and epochs adapted to the data at training time
+    /// ([`crate::frozen_recipe::adapt_frozen`]). Absent in older run files: off.
+    #[serde(default)]
+    pub adaptive: bool,
+    /// Frozen mode: the losses to train one head each with and to choose from by validation
+    /// mAP (empty: just `loss`).
+    #[serde(default)]
+    pub candidates: Vec<LossKind>,
 }
 
 impl LoopConfig {

@@ -22,6 +22,8 @@ pub mod error;
 pub mod features;
 pub mod finetune;
 pub mod frozen;
+pub mod frozen_recipe;
+pub mod frozen_select;
 pub mod inference;
 pub mod interrupt;
 pub mod loss;
@@ -35,6 +37,7 @@ pub mod sampler;
 pub mod schedule;
 pub mod source;
 pub mod split;
+pub mod standardize;
 pub mod trainer;
 
 pub use config::{LoopConfig, TrainMode};

@@ -4,7 +4,7 @@
 use deephash_model::BackboneKind;
 
 use crate::config::{LoopConfig, TrainMode};
-use crate::loss::{HashLoss, Mining, default_margin};
+use crate::loss::{CSQ_QUANTIZATION_WEIGHT, HashLoss, LossKind, Mining, default_margin};
 use crate::optim::{OptimizerKind, OptimizerSettings};
 use crate::schedule::{Schedule, ScheduleKind};
 
@@ -35,15 +35,13 @@ pub const SMALL_CNN_EPOCHS: usize = 16;
 ///   with the test-profile binary, whose small-CNN steps are 1.8x slower than a release
 ///   build's, on the bundled 10k Fashion-MNIST images: 0.90 test mAP at 64 bits);
 /// - frozen backbone features (pretrained, or a trained small CNN's): head only, Adam 1e-3,
-///   cosine, 30 epochs, quantization weight 0.1 (seconds);
+///   cosine, 30 epochs, quantization weight 0.1 (seconds); `deephash train` then adapts the
+///   batches and epochs to the data ([`crate::frozen_recipe::adapt_frozen`]: full batch when
+///   it fits, at least 300 steps) and standardises the features;
 /// - fine-tuning a pretrained backbone: the seed's SGD (lr 0.001, momentum 0.9, weight decay
 ///   5e-4), batch 10 x 8, x0.1 every 20 epochs, 40 epochs.
 pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConfig {
-    let loss = HashLoss {
-        margin: default_margin(bits),
-        mining: Mining::All,
-        quantization_weight: 0.0,
-    };
+    let loss = HashLoss::triplet(default_margin(bits), Mining::All, 0.0);
     let adam = OptimizerSettings {
         kind: OptimizerKind::Adam,
         weight_decay: 0.0,
@@ -68,6 +66,9 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
         backbone_lr_mult: 1.0,
         validate_every: 1,
         seed: 0,
+        standardize: false,
+        adaptive: false,
+        candidates: Vec::new(),
     };
     match (kind, mode) {
         (BackboneKind::SmallCnn, TrainMode::Finetune) => LoopConfig {
@@ -102,5 +103,29 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
             ..base
         },
         (_, TrainMode::Finetune) => base,
+    }
+}
+
+/// The losses `deephash train --mode frozen` chooses from by validation mAP when `--loss` is
+/// not given (the first wins ties).
+pub const FROZEN_CANDIDATES: [LossKind; 3] =
+    [LossKind::Csq, LossKind::Orthohash, LossKind::Triplet];
+
+/// `cfg` switched to the loss `kind`, with that loss's default quantization weight: the
+/// recipe's own for the triplet loss, CSQ's 1e-4 (DeepHash-pytorch's `lambda`) for csq, none
+/// for orthohash (the paper's default).
+pub fn with_loss(cfg: LoopConfig, kind: LossKind) -> LoopConfig {
+    let quantization_weight = match kind {
+        LossKind::Triplet => cfg.loss.quantization_weight,
+        LossKind::Csq => CSQ_QUANTIZATION_WEIGHT,
+        LossKind::Orthohash => 0.0,
+    };
+    LoopConfig {
+        loss: HashLoss {
+            kind,
+            quantization_weight,
+            ..cfg.loss
+        },
+        ..cfg
     }
 }

@@ -8,6 +8,7 @@
 //! RUN/checkpoints/ckpt-<gen>.model.bpk / .optim.bpk
 //! RUN/checkpoints/best.bpk            trained module at the best validation epoch
 //! RUN/model.bpk                       final HashNet (backbone + head) for inference
+//! RUN/centres.json                    class hash centres (csq and orthohash losses only)
 //! RUN/metrics.json                    final test metrics (written by the caller)
 //! ```
 
@@ -121,6 +122,12 @@ impl RunDir {
     /// `model.bpk` (the final network).
     pub fn model_path(&self) -> PathBuf {
         self.root.join("model.bpk")
+    }
+
+    /// `centres.json`: the hash centres of the csq and orthohash losses, written at the first
+    /// step and read back by a resumed run.
+    pub fn centres_path(&self) -> PathBuf {
+        self.root.join("centres.json")
     }
 
     /// `checkpoints/best.bpk`.

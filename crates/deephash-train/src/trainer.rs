@@ -12,7 +12,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::TrainError;
 use crate::checkpoint::{save_checkpoint, save_module};
 use crate::config::LoopConfig;
-use crate::loss::LabelSets;
+use crate::loss::{HashCentres, LabelSets};
 use crate::module_step::TrainModule;
 use crate::run_dir::{CheckpointState, EpochMetrics, RunDir};
 use crate::sampler::{epoch_rng, pk_batches};
@@ -76,6 +76,7 @@ pub fn train_loop<M: TrainModule>(
     cfg.validate()?;
     run.truncate_metrics_after(state.epoch)?;
     let bars = Bars::new(cfg.epochs, state.epoch, opts.quiet);
+    let mut centres: Option<HashCentres> = None;
     while state.epoch < cfg.epochs {
         let epoch = state.epoch;
         let start = Instant::now();
@@ -107,7 +108,10 @@ pub fn train_loop<M: TrainModule>(
             let h = forward(&module, batch, augmentation_seed(cfg.seed, epoch, step))?;
             let labels =
                 LabelSets::multi(batch.iter().map(|&i| samples.labels[i].clone()).collect());
-            let loss = cfg.loss.forward(h, &labels)?;
+            if cfg.loss.kind.uses_centres() && centres.is_none() {
+                centres = Some(run_centres(run, samples.labels, h.dims()[1], cfg.seed)?);
+            }
+            let loss = cfg.loss.forward_with(h, &labels, centres.as_ref())?;
             let grads = loss.backward();
             let value = f64::from(loss.into_scalar::<f32>());
             module = module.optimizer_step(&mut optim, grads, lr, lr * cfg.backbone_lr_mult);
@@ -173,6 +177,18 @@ pub fn train_loop<M: TrainModule>(
             finished: true,
         },
     ))
+}
+
+/// The hash centres of a run: one per class of `labels` (the largest label + 1) at `bits`
+/// bits, read from `RUN/centres.json` when a resumed run wrote it, else made and saved there.
+pub fn run_centres(
+    run: &RunDir,
+    labels: &[Vec<u32>],
+    bits: usize,
+    seed: u64,
+) -> Result<HashCentres, TrainError> {
+    let classes = labels.iter().flatten().max().map_or(0, |&l| l as usize + 1);
+    HashCentres::load_or_create(&run.centres_path(), classes, bits, seed)
 }
 
 /// Epoch and batch progress bars (hidden with `--quiet`).

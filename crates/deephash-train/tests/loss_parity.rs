@@ -43,11 +43,11 @@ fn check_case(case: &Value, mining: Mining) {
     let bits = case["bits"].as_u64().unwrap() as usize;
     let h = Tensor::<2>::from_data(TensorData::new(floats(&case["h"]), [n, bits]), &device)
         .require_grad();
-    let loss = HashLoss {
-        margin: case["margin"].as_f64().unwrap() as f32,
+    let loss = HashLoss::triplet(
+        case["margin"].as_f64().unwrap() as f32,
         mining,
-        quantization_weight: case["quantization_weight"].as_f64().unwrap() as f32,
-    };
+        case["quantization_weight"].as_f64().unwrap() as f32,
+    );
     let value = loss.forward(h.clone(), &labels(&case["labels"])).unwrap();
     let grads = value.backward();
     let got = value.into_scalar::<f32>();

@@ -40,11 +40,7 @@ fn loop_config() -> LoopConfig {
         epochs: 6,
         classes_per_batch: 4,
         per_class: 6,
-        loss: HashLoss {
-            margin: 8.0,
-            mining: Mining::All,
-            quantization_weight: 0.1,
-        },
+        loss: HashLoss::triplet(8.0, Mining::All, 0.1),
         optimizer: OptimizerSettings::default(),
         schedule: Schedule {
             base_lr: 0.01,
@@ -57,7 +53,10 @@ fn loop_config() -> LoopConfig {
         },
         backbone_lr_mult: 1.0,
         validate_every: 1,
-        seed: 11,
+        seed: 7,
+        standardize: false,
+        adaptive: false,
+        candidates: Vec::new(),
     }
 }
 

@@ -12,7 +12,9 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use deephash_metrics::EvalConfig;
 use deephash_report::write_metrics_json;
+use deephash_train::loss::LossKind;
 
+use super::train::LossArg;
 use super::workflow::evaluation::{RunEval, evaluate_run, protocol_facts, write_report};
 use super::workflow::{run_train_child, train_command};
 
@@ -22,6 +24,9 @@ use super::workflow::{run_train_child, train_command};
   deephash reproduce --dataset cub --data-dir data/CUB_200_2011 \\
       --weights weights/resnet18-f37072fd.pth --device cuda --out runs/reproduce-cub
   deephash reproduce --dataset dogs --data-dir data/StanfordDogs --weights weights/resnet18-f37072fd.pth
+  # the same recipe with a hash-centre loss instead of the seed's triplet loss
+  deephash reproduce --dataset cub --data-dir data/CUB_200_2011 \\
+      --weights weights/resnet18-f37072fd.pth --device cuda --loss csq --out runs/reproduce-cub-csq
 
 Fine-tuning ResNet-18 for 40 epochs per code length needs a GPU for reasonable times.
 Writes OUT/results.md (our mAP next to the seed's), OUT/metrics.json and OUT/report.html.")]
@@ -41,6 +46,10 @@ pub struct Args {
     /// Folder for the two runs and the results (default: reproduce-DATASET).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Training loss: triplet (the seed's, default), csq or orthohash (with their own default
+    /// quantization weights; everything else is the seed's recipe).
+    #[arg(long, value_enum, default_value = "triplet")]
+    pub loss: LossArg,
     /// Epochs per run (default: the fine-tuning recipe's 40, learning rate x0.1 after half).
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -117,7 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let reports: Vec<_> = evals.iter().map(|e| e.report.clone()).collect();
     write_metrics_json(&metrics, &reports)?;
     let mut facts = protocol_facts(&dataset, &evals);
-    facts.insert(1, ("model".into(), "ResNet-18 (ImageNet weights) fine-tuned, linear hash head, tanh; the seed's triplet loss and SGD".into()));
+    facts.insert(1, ("model".into(), model_fact(args.loss)));
     let title = format!(
         "deephash reproduce: {} with the seed's configuration",
         args.dataset
@@ -133,6 +142,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The report's description of the model and its loss.
+fn model_fact(loss: LossArg) -> String {
+    let loss = match loss {
+        LossArg::Triplet => "the seed's triplet loss",
+        LossArg::Csq => "the CSQ loss (instead of the seed's triplet loss)",
+        LossArg::Orthohash => "the OrthoHash loss (instead of the seed's triplet loss)",
+    };
+    format!(
+        "ResNet-18 (ImageNet weights) fine-tuned, linear hash head, tanh; {loss} and the seed's SGD"
+    )
+}
+
 /// One code length's outcome.
 struct Row {
     bits: usize,
@@ -145,10 +166,12 @@ struct Row {
 /// The Markdown table: our mAP next to the seed's, with run times.
 fn results_table(args: &Args, rows: &[Row]) -> String {
     let mut t = format!(
-        "# {} with the seed's configuration (ResNet-18 fine-tuned, device {})\n\n\
+        "# {} with the seed's configuration (ResNet-18 fine-tuned, {} loss, device {})\n\n\
          | bits | margin | our mAP | seed's mAP | difference | training | evaluation |\n\
          |-----:|-------:|--------:|-----------:|-----------:|---------:|-----------:|\n",
-        args.dataset, args.device
+        args.dataset,
+        LossKind::from(args.loss),
+        args.device
     );
     for r in rows {
         let (seed, diff) = match r.published {
@@ -182,32 +205,55 @@ fn train(args: &Args, bits: usize, run: &Path) -> anyhow::Result<()> {
             run.display()
         );
     }
+    let mut cmd = train_command()?;
+    cmd.args(train_args(args, bits, run));
+    run_train_child(cmd, bits, run, args.max_per_class, args.quiet)
+}
+
+/// The `deephash train` arguments of one code length: the seed's recipe, with `args.loss`.
+fn train_args(args: &Args, bits: usize, run: &Path) -> Vec<std::ffi::OsString> {
     let epochs = args.epochs.unwrap_or(40);
     let step = (epochs / 2).max(1);
-    let mut cmd = train_command()?;
-    cmd.args(["--dataset", &args.dataset, "--data-dir"])
-        .arg(&args.data_dir)
-        .args(["--backbone", "resnet18", "--mode", "finetune", "--weights"])
-        .arg(&args.weights)
-        .args(["--bits", &bits.to_string()])
-        .args(["--margin", &seed_margin(bits).to_string()])
-        .args([
-            "--optimizer",
-            "sgd",
-            "--lr",
-            "0.001",
-            "--weight-decay",
-            "0.0005",
-        ])
-        .args(["--schedule", &format!("step:{step}:0.1"), "--warmup", "0"])
-        .args(["--mining", "all", "--quantization-weight", "0"])
-        .args(["--epochs", &epochs.to_string()])
-        .args(["--classes-per-batch", &args.classes_per_batch.to_string()])
-        .args(["--per-class", &args.per_class.to_string()])
-        .args(["--device", &args.device])
-        .arg("--out")
-        .arg(run);
-    run_train_child(cmd, bits, run, args.max_per_class, args.quiet)
+    let mut list: Vec<std::ffi::OsString> = Vec::new();
+    let mut add = |items: &[&str]| list.extend(items.iter().map(std::ffi::OsString::from));
+    add(&["--dataset", &args.dataset]);
+    add(&["--backbone", "resnet18", "--mode", "finetune"]);
+    add(&[
+        "--bits",
+        &bits.to_string(),
+        "--margin",
+        &seed_margin(bits).to_string(),
+    ]);
+    add(&[
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.001",
+        "--weight-decay",
+        "0.0005",
+    ]);
+    add(&["--schedule", &format!("step:{step}:0.1"), "--warmup", "0"]);
+    add(&["--loss", &LossKind::from(args.loss).to_string()]);
+    if args.loss == LossArg::Triplet {
+        add(&["--mining", "all", "--quantization-weight", "0"]);
+    }
+    add(&["--epochs", &epochs.to_string()]);
+    add(&["--classes-per-batch", &args.classes_per_batch.to_string()]);
+    add(&[
+        "--per-class",
+        &args.per_class.to_string(),
+        "--device",
+        &args.device,
+    ]);
+    list.extend([
+        "--data-dir".into(),
+        args.data_dir.clone().into_os_string(),
+        "--weights".into(),
+        args.weights.clone().into_os_string(),
+        "--out".into(),
+        run.as_os_str().to_owned(),
+    ]);
+    list
 }
 
 #[cfg(test)]
@@ -221,5 +267,48 @@ mod tests {
         assert_eq!(published_map("cub", 64), Some(0.7059));
         assert_eq!(published_map("dogs", 16), Some(0.7127));
         assert_eq!(published_map("cub", 32), None);
+    }
+
+    fn args_with(loss: LossArg) -> Args {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: Args,
+        }
+        let mut cli = Cli::parse_from([
+            "reproduce",
+            "--dataset",
+            "cub",
+            "--data-dir",
+            "CUB",
+            "--weights",
+            "r18.pth",
+        ]);
+        cli.args.loss = loss;
+        cli.args
+    }
+
+    fn joined(args: &Args) -> String {
+        let list = train_args(args, 64, Path::new("runs/cub64"));
+        let words: Vec<String> = list.iter().map(|w| w.to_string_lossy().into()).collect();
+        words.join(" ")
+    }
+
+    #[test]
+    fn the_seed_recipe_with_the_chosen_loss() {
+        let seed = joined(&args_with(LossArg::Triplet));
+        assert!(
+            seed.contains("--loss triplet --mining all --quantization-weight 0"),
+            "{seed}"
+        );
+        assert!(seed.contains("--margin 20") && seed.contains("--optimizer sgd --lr 0.001"));
+        let csq = joined(&args_with(LossArg::Csq));
+        assert!(csq.contains("--loss csq"), "{csq}");
+        assert!(
+            !csq.contains("--quantization-weight"),
+            "CSQ keeps its own: {csq}"
+        );
+        assert!(csq.contains("--schedule step:20:0.1") && csq.contains("--out runs/cub64"));
     }
 }

@@ -17,8 +17,9 @@ use deephash_train::checkpoint::{load_module, resume_or_start, save_module};
 use deephash_train::dataset_source::DatasetSource;
 use deephash_train::features::{FeatureTable, cached_features, extract_features, feature_bar};
 use deephash_train::finetune::train_finetune;
-use deephash_train::frozen::{FrozenData, head_embeddings, train_frozen};
-use deephash_train::loss::{Mining, default_margin};
+use deephash_train::frozen::{FrozenData, head_embeddings};
+use deephash_train::frozen_select::{CandidateScore, train_frozen_recipe};
+use deephash_train::loss::{LossKind, Mining, default_margin};
 use deephash_train::memory_source::training_transforms;
 use deephash_train::optim::OptimizerKind;
 use deephash_train::run_config::first_per_class;
@@ -43,6 +44,8 @@ use super::workflow::final_codes::save_final_codes;
   # the seed's fine-tuning recipe on a GPU
   deephash train --dataset cub --data-dir CUB_200_2011 --backbone resnet18 \\
       --weights weights/resnet18-f37072fd.pth --mode finetune --device cuda --bits 64 --out runs/r18
+  # a hash-centre loss instead of the seed's triplet loss
+  deephash train --dataset fashion-mnist --backbone small-cnn --loss csq --bits 64 --out runs/fm64-csq
   # continue an interrupted run exactly where it stopped
   deephash train --resume runs/r18")]
 pub struct Args {
@@ -90,6 +93,17 @@ pub struct Args {
     /// Linear warm-up epochs.
     #[arg(long)]
     pub warmup: Option<usize>,
+    /// Training loss: triplet (the seed's), csq (Central Similarity Quantization: BCE to
+    /// per-class Hadamard centres) or orthohash (cosine cross entropy to orthogonal class
+    /// codes). Default: triplet.
+    #[arg(long, value_enum)]
+    pub loss: Option<LossArg>,
+    /// OrthoHash logit scale s.
+    #[arg(long, default_value_t = deephash_train::loss::ORTHOHASH_SCALE)]
+    pub ortho_scale: f32,
+    /// OrthoHash cosine margin m.
+    #[arg(long, default_value_t = deephash_train::loss::ORTHOHASH_MARGIN)]
+    pub ortho_margin: f32,
     /// Triplet margin (default bits/4 + 4: 8 for 16 bits, 20 for 64).
     #[arg(long)]
     pub margin: Option<f32>,
@@ -99,12 +113,18 @@ pub struct Args {
     /// Weight of the quantization term pulling outputs to +-1.
     #[arg(long)]
     pub quantization_weight: Option<f32>,
-    /// Classes per batch (P).
-    #[arg(long, default_value_t = 10)]
-    pub classes_per_batch: usize,
-    /// Images per class in a batch (K).
-    #[arg(long, default_value_t = 8)]
-    pub per_class: usize,
+    /// Classes per batch (P; default 10, or every class when frozen mode trains full-batch).
+    #[arg(long)]
+    pub classes_per_batch: Option<usize>,
+    /// Images per class in a batch (K; default 8, or the largest class when frozen mode
+    /// trains full-batch).
+    #[arg(long)]
+    pub per_class: Option<usize>,
+    /// Frozen mode: standardise every feature dimension (mean 0, deviation 1 over the training
+    /// rows) before the head; folded into the saved head, so encoding needs nothing extra.
+    /// Default: true in frozen mode.
+    #[arg(long, value_name = "BOOL")]
+    pub standardize: Option<bool>,
     /// Share of each training class held out for model selection.
     #[arg(long, default_value_t = 0.1)]
     pub val_fraction: f64,
@@ -148,6 +168,27 @@ pub struct Args {
     pub stop_after: Option<usize>,
 }
 
+/// `--loss` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossArg {
+    /// The seed's triplet ranking loss (`--mining`, `--margin`).
+    Triplet,
+    /// Central Similarity Quantization (Yuan et al., CVPR 2020).
+    Csq,
+    /// OrthoHash (Hoe et al., NeurIPS 2021).
+    Orthohash,
+}
+
+impl From<LossArg> for LossKind {
+    fn from(arg: LossArg) -> Self {
+        match arg {
+            LossArg::Triplet => LossKind::Triplet,
+            LossArg::Csq => LossKind::Csq,
+            LossArg::Orthohash => LossKind::Orthohash,
+        }
+    }
+}
+
 /// Runs `deephash train`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (run, config) = open_run(&args)?;
@@ -181,9 +222,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         stop_after_epochs: args.stop_after,
     };
     // Frozen mode hands back the database embeddings it can make from its cached features.
+    let mut loss = config.train.loss.kind;
     let (finished, database) = match config.train.mode {
         TrainMode::Frozen => {
-            let database = frozen(
+            let trained = frozen(
                 &run,
                 &config,
                 &device_spec,
@@ -192,6 +234,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 &cache,
                 &opts,
             )?;
+            let database = trained.map(|(database, chosen)| {
+                loss = chosen;
+                database
+            });
             (database.is_some(), database)
         }
         TrainMode::Finetune => (
@@ -223,9 +269,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )?;
     let report = final_metrics(&run, &device_spec, &test, &train, database)?;
     println!(
-        "{}: {} bits, test mAP {:.4} ({} queries vs {} database), {:.1} s; run in {}",
+        "{}: {} bits, {} loss, test mAP {:.4} ({} queries vs {} database), {:.1} s; run in {}",
         config.backbone,
         config.bits(),
+        loss,
         report.map,
         report.queries,
         report.database,
@@ -271,6 +318,12 @@ fn run_config(args: &Args) -> anyhow::Result<RunConfig> {
         );
     }
     let mut train = recipe::loop_config(backbone, mode, args.bits);
+    if let Some(loss) = args.loss {
+        train = recipe::with_loss(train, loss.into());
+    }
+    if mode == TrainMode::Frozen {
+        frozen_recipe_options(&mut train, args);
+    }
     apply_overrides(&mut train, args)?;
     train.validate()?;
     args.dataset.parse::<DatasetKind>()?;
@@ -290,6 +343,19 @@ fn run_config(args: &Args) -> anyhow::Result<RunConfig> {
         train,
         device: args.device.clone(),
     })
+}
+
+/// The frozen recipe's choices that depend on which options were given: features
+/// standardised unless `--standardize false`; the step budget adapted to the data unless
+/// `--epochs` or the batch shape is given; the loss chosen by validation mAP among
+/// [`recipe::FROZEN_CANDIDATES`] unless `--loss` is given.
+fn frozen_recipe_options(train: &mut deephash_train::LoopConfig, args: &Args) {
+    train.standardize = args.standardize.unwrap_or(true);
+    train.adaptive =
+        args.epochs.is_none() && args.classes_per_batch.is_none() && args.per_class.is_none();
+    if args.loss.is_none() {
+        train.candidates = recipe::FROZEN_CANDIDATES.to_vec();
+    }
 }
 
 /// Command-line values replace the recipe's.
@@ -317,14 +383,20 @@ fn apply_overrides(train: &mut deephash_train::LoopConfig, args: &Args) -> anyho
     if let Some(m) = &args.mining {
         train.loss.mining = m.parse::<Mining>().map_err(anyhow::Error::msg)?;
     }
+    train.loss.scale = args.ortho_scale;
+    train.loss.cos_margin = args.ortho_margin;
     if let Some(q) = args.quantization_weight {
         train.loss.quantization_weight = q;
     }
     if let Some(v) = args.validate_every {
         train.validate_every = v;
     }
-    train.classes_per_batch = args.classes_per_batch;
-    train.per_class = args.per_class;
+    if let Some(p) = args.classes_per_batch {
+        train.classes_per_batch = p;
+    }
+    if let Some(k) = args.per_class {
+        train.per_class = k;
+    }
     train.backbone_lr_mult = args.backbone_lr_mult;
     train.seed = args.seed;
     Ok(())
@@ -398,10 +470,12 @@ fn weights_fingerprint(weights: &Path) -> String {
     format!("{}#{size}#{modified}", file.display())
 }
 
-/// Frozen mode: cached features, head training, final network = backbone + best head.
-/// Returns, once finished, the final network's embeddings of the whole training split, made
-/// from the cached evaluation-view features (the backbone is not run over it a second time);
-/// `None` when stopped early.
+/// Frozen mode: cached features, the frozen recipe (standardised features, step budget, the
+/// loss chosen by validation when several are candidates), final network = backbone + best
+/// head with the standardisation folded in. Returns, once finished, the final network's
+/// embeddings of the whole training split, made from the cached evaluation-view features (the
+/// backbone is not run over it a second time), and the loss the head was trained with; `None`
+/// when stopped early.
 fn frozen(
     run: &RunDir,
     config: &RunConfig,
@@ -410,36 +484,28 @@ fn frozen(
     split: (&[usize], &[usize]),
     cache: &Path,
     opts: &LoopOptions,
-) -> anyhow::Result<Option<Embeddings>> {
+) -> anyhow::Result<Option<(Embeddings, LossKind)>> {
     let plain = device.device()?;
     let net = initial_net(config, &plain)?;
     let data = frozen_data(config, &net, train, cache, &plain, opts.quiet)?;
     let autodiff = device.training_device()?;
-    // A fresh head on the training device (a module built on the plain device carries no
-    // gradient tracking over to it).
-    autodiff.seed(config.train.seed);
-    let model = &config.model;
-    let head = model
-        .head
-        .init(model.feature_dim(), model.bits, &autodiff)?;
-    let (head, optim, state) = resume_or_start(run, head, config.train.optimizer.build())?;
     let scorer = validation_scorer;
-    let (_, outcome) = train_frozen(
+    let Some(outcome) = train_frozen_recipe(
         run,
-        &config.train,
-        head,
-        state,
-        optim,
+        config,
         &data,
         split,
         Some(&scorer),
         opts,
-        &autodiff,
-    )?;
-    if !outcome.finished {
+        (&autodiff, &plain),
+    )?
+    else {
         return Ok(None);
+    };
+    if outcome.scores.len() > 1 {
+        println!("{}", selection_line(&outcome.scores, outcome.loss));
     }
-    let head = load_module(net.head.clone(), &run.best_path())?;
+    let head = outcome.head;
     let all: Vec<usize> = (0..data.labels.len()).collect();
     let database = head_embeddings(&head, &data.eval, &all, &data.labels, &plain)?;
     let final_net = HashNet {
@@ -447,7 +513,22 @@ fn frozen(
         head,
     };
     save_module(&final_net, &run.model_path())?;
-    Ok(Some(database))
+    Ok(Some((database, outcome.loss)))
+}
+
+/// `loss selected by validation mAP: csq (csq 0.8123, orthohash 0.8011, triplet 0.7770)`.
+fn selection_line(scores: &[CandidateScore], chosen: LossKind) -> String {
+    let list: Vec<String> = scores
+        .iter()
+        .map(|s| match s.val_map {
+            Some(m) => format!("{} {m:.4}", s.loss),
+            None => format!("{} -", s.loss),
+        })
+        .collect();
+    format!(
+        "loss selected by validation mAP: {chosen} ({})",
+        list.join(", ")
+    )
 }
 
 /// The cached evaluation-view and augmented-view features of the training split.
@@ -465,7 +546,15 @@ fn frozen_data(
         .as_deref()
         .map(weights_fingerprint)
         .unwrap_or_default();
-    let base_key = format!("{}|{}|{}", config.backbone, weights, train.cache_key());
+    // The number of images is part of the key: the source's own key names the data set and
+    // split, not `--max-per-class` or the images `--skip-bad` left out.
+    let base_key = format!(
+        "{}|{}|{}|{} images",
+        config.backbone,
+        weights,
+        train.cache_key(),
+        train.len()
+    );
     let file = |name: &str| {
         cache
             .join("features")

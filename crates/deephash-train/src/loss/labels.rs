@@ -33,6 +33,11 @@ impl LabelSets {
         Self { sets }
     }
 
+    /// The label set of every sample, in batch order.
+    pub fn sets(&self) -> &[Vec<u32>] {
+        &self.sets
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.sets.len()

@@ -1,0 +1,122 @@
+//! The frozen-mode recipe adapted to the data: a budget in optimiser steps with a floor
+//! rather than a number of epochs, and full-batch steps when the training features are few
+//! enough for the loss to take them at once.
+//!
+//! The seed's frozen recipe counted 30 epochs of 10 x 8 batches: on a small data set (tens of
+//! images per class) that is a few dozen optimiser steps, and validation mAP was still rising
+//! at the end. Here the number of steps is at least [`MIN_STEPS`], whatever the data size.
+
+use std::collections::BTreeMap;
+
+use crate::config::LoopConfig;
+use crate::loss::LossKind;
+use crate::sampler::{epoch_rng, pk_batches};
+
+/// The least number of optimiser steps of a frozen run.
+pub const MIN_STEPS: usize = 300;
+
+/// The most training rows a triplet full batch may hold (the all-triplets loss builds an
+/// `n x n x n` tensor: 67 MB at 256 rows).
+pub const FULL_BATCH_TRIPLET: usize = 256;
+
+/// The most training rows a hash-centre full batch may hold (those losses are linear in `n`).
+pub const FULL_BATCH_CENTRES: usize = 2048;
+
+/// Validations per run (about; every `epochs / VALIDATIONS` epochs).
+pub const VALIDATIONS: usize = 30;
+
+/// `cfg` adapted to the training rows `rows` (with labels `labels`): full batch (P = every
+/// class, K = the largest class) when the rows fit [`full_batch_limit`], else `cfg`'s P x K;
+/// then enough epochs for at least [`MIN_STEPS`] steps (never fewer than `cfg.epochs`), the
+/// schedule stretched to match, about [`VALIDATIONS`] validations, and the features
+/// standardised.
+pub fn adapt_frozen(cfg: &LoopConfig, labels: &[Vec<u32>], rows: &[usize]) -> LoopConfig {
+    let mut out = cfg.clone();
+    let counts = class_counts(labels, rows);
+    if rows.len() <= full_batch_limit(cfg.loss.kind) && counts.len() >= 2 {
+        out.classes_per_batch = counts.len();
+        out.per_class = counts.values().copied().max().unwrap_or(1).max(2);
+    }
+    let plan = pk_batches(
+        labels,
+        rows,
+        out.classes_per_batch,
+        out.per_class,
+        &mut epoch_rng(cfg.seed, 0),
+    );
+    let per_epoch = plan.len().max(1);
+    out.epochs = cfg.epochs.max(MIN_STEPS.div_ceil(per_epoch));
+    out.schedule.epochs = out.epochs;
+    out.validate_every = (out.epochs / VALIDATIONS).max(1);
+    out.standardize = true;
+    out
+}
+
+/// The largest training set trained full-batch with `kind`.
+pub fn full_batch_limit(kind: LossKind) -> usize {
+    match kind {
+        LossKind::Triplet => FULL_BATCH_TRIPLET,
+        LossKind::Csq | LossKind::Orthohash => FULL_BATCH_CENTRES,
+    }
+}
+
+/// Samples per class (first label) among `rows`.
+fn class_counts(labels: &[Vec<u32>], rows: &[usize]) -> BTreeMap<u32, usize> {
+    let mut counts = BTreeMap::new();
+    for &i in rows {
+        *counts
+            .entry(labels[i].first().copied().unwrap_or(u32::MAX))
+            .or_insert(0) += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TrainMode;
+    use crate::recipe::{loop_config, with_loss};
+    use deephash_model::BackboneKind;
+
+    fn labels(classes: u32, per_class: usize) -> Vec<Vec<u32>> {
+        (0..classes as usize * per_class)
+            .map(|i| vec![i as u32 % classes])
+            .collect()
+    }
+
+    #[test]
+    fn small_data_trains_full_batch_for_the_step_floor() {
+        let l = labels(12, 11);
+        let rows: Vec<usize> = (0..l.len()).collect();
+        let cfg = loop_config(BackboneKind::ResNet18, TrainMode::Frozen, 16);
+        let out = adapt_frozen(&cfg, &l, &rows);
+        assert_eq!((out.classes_per_batch, out.per_class), (12, 11));
+        assert_eq!(out.epochs, MIN_STEPS, "one step per epoch");
+        assert_eq!(out.schedule.epochs, out.epochs);
+        assert_eq!(out.validate_every, 10);
+        assert!(out.standardize);
+    }
+
+    #[test]
+    fn large_data_keeps_p_by_k_batches_and_at_least_the_recipe_epochs() {
+        let l = labels(10, 900);
+        let rows: Vec<usize> = (0..l.len()).collect();
+        let cfg = loop_config(BackboneKind::ResNet18, TrainMode::Frozen, 64);
+        let out = adapt_frozen(&cfg, &l, &rows);
+        assert_eq!((out.classes_per_batch, out.per_class), (10, 8));
+        assert_eq!(out.epochs, cfg.epochs, "{} batches an epoch", 9000 / 80);
+        let mid = labels(10, 40);
+        let rows: Vec<usize> = (0..mid.len()).collect();
+        let triplet = adapt_frozen(&cfg, &mid, &rows);
+        assert_eq!(
+            triplet.per_class, 8,
+            "400 rows: too many for a triplet full batch"
+        );
+        assert_eq!(triplet.epochs, MIN_STEPS.div_ceil(5));
+        let csq = adapt_frozen(&with_loss(cfg, LossKind::Csq), &mid, &rows);
+        assert_eq!(
+            (csq.classes_per_batch, csq.per_class, csq.epochs),
+            (10, 40, MIN_STEPS)
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! The frozen recipe end to end: standardised features, the step budget adapted to the data
+//! ([`crate::frozen_recipe`]), and, when the run names several candidate losses, one head per
+//! candidate chosen by validation mAP (the test split is never looked at).
+//!
+//! With candidates, each is trained in its own run directory `RUN/candidates/<loss>` (its
+//! `config.toml` shows the concrete recipe; each resumes on its own); the choice and every
+//! candidate's score go to `RUN/selection.json`, and the winner's `metrics.jsonl` and
+//! `centres.json` are copied into `RUN`.
+
+use burn::tensor::Device;
+use deephash_model::HashHead;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{load_module, resume_or_start};
+use crate::embeddings::RetrievalScorer;
+use crate::frozen::{FrozenData, train_frozen};
+use crate::frozen_recipe::adapt_frozen;
+use crate::loss::LossKind;
+use crate::recipe::with_loss;
+use crate::standardize::FeatureStats;
+use crate::trainer::LoopOptions;
+use crate::{LoopConfig, RunConfig, RunDir, TrainError};
+
+/// One candidate's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateScore {
+    /// The loss.
+    pub loss: LossKind,
+    /// Its best validation mAP (absent without a validation split).
+    pub val_map: Option<f64>,
+    /// The epoch of that score.
+    pub best_epoch: Option<usize>,
+}
+
+/// What the frozen recipe trained: the best head (on the plain device, taking raw features:
+/// any standardisation is folded in) and how it was chosen.
+#[derive(Debug)]
+pub struct FrozenOutcome {
+    /// The selected head.
+    pub head: HashHead,
+    /// Its loss.
+    pub loss: LossKind,
+    /// Every candidate's validation score, in the order trained.
+    pub scores: Vec<CandidateScore>,
+}
+
+/// Trains the head(s) of a frozen run on `data` (raw cached features) over `split`.
+///
+/// `None` when stopped early (Ctrl-C or `stop_after_epochs`); resume continues.
+pub fn train_frozen_recipe(
+    run: &RunDir,
+    config: &RunConfig,
+    data: &FrozenData,
+    split: (&[usize], &[usize]),
+    scorer: Option<&dyn RetrievalScorer>,
+    opts: &LoopOptions,
+    devices: (&Device, &Device),
+) -> Result<Option<FrozenOutcome>, TrainError> {
+    let (autodiff, plain) = devices;
+    let stats = config
+        .train
+        .standardize
+        .then(|| FeatureStats::of_rows(&data.eval, split.0));
+    let standardised;
+    let train_data = match &stats {
+        Some(s) => {
+            s.save(&run.root().join("standardize.json"))?;
+            standardised = FrozenData {
+                labels: data.labels.clone(),
+                eval: s.apply(&data.eval),
+                views: data.views.iter().map(|v| s.apply(v)).collect(),
+            };
+            &standardised
+        }
+        None => data,
+    };
+    let kinds = if config.train.candidates.is_empty() {
+        vec![config.train.loss.kind]
+    } else {
+        config.train.candidates.clone()
+    };
+    let mut scores = Vec::new();
+    for &kind in &kinds {
+        let (sub, cfg) = candidate_run(run, config, kind, &data.labels, split.0, kinds.len() > 1)?;
+        let head = fresh_head(config, autodiff)?;
+        let (head, optim, state) = resume_or_start(&sub, head, cfg.optimizer.build())?;
+        let (_, outcome) = train_frozen(
+            &sub, &cfg, head, state, optim, train_data, split, scorer, opts, autodiff,
+        )?;
+        if !outcome.finished {
+            return Ok(None);
+        }
+        scores.push(CandidateScore {
+            loss: kind,
+            val_map: outcome.state.best_map,
+            best_epoch: outcome.state.best_epoch,
+        });
+    }
+    let winner = select(&scores);
+    let sub = if kinds.len() > 1 {
+        record_selection(run, &scores, winner)?
+    } else {
+        run.clone()
+    };
+    let template = config
+        .model
+        .head
+        .init(config.model.feature_dim(), config.model.bits, plain)?;
+    let mut head = load_module(template, &sub.best_path())?;
+    if let Some(s) = &stats {
+        let (scale, shift) = s.scale_shift();
+        head = head.fold_input_affine(&scale, &shift)?;
+    }
+    Ok(Some(FrozenOutcome {
+        head,
+        loss: scores[winner].loss,
+        scores,
+    }))
+}
+
+/// The index of the best validation score (the first candidate on ties or without scores).
+pub fn select(scores: &[CandidateScore]) -> usize {
+    let mut best = 0;
+    for (i, s) in scores.iter().enumerate() {
+        if s.val_map.unwrap_or(f64::NEG_INFINITY)
+            > scores[best].val_map.unwrap_or(f64::NEG_INFINITY)
+        {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The run directory and loop configuration of candidate `kind`: the run itself when it is
+/// the only one, else `RUN/candidates/<kind>` (created, or reopened on resume). The recipe is
+/// adapted to the training rows when the run asks for it.
+fn candidate_run(
+    run: &RunDir,
+    config: &RunConfig,
+    kind: LossKind,
+    labels: &[Vec<u32>],
+    train_rows: &[usize],
+    several: bool,
+) -> Result<(RunDir, LoopConfig), TrainError> {
+    let mut cfg = if several {
+        with_loss(config.train.clone(), kind)
+    } else {
+        config.train.clone()
+    };
+    if cfg.adaptive {
+        cfg = adapt_frozen(&cfg, labels, train_rows);
+    }
+    if !several {
+        return Ok((run.clone(), cfg));
+    }
+    let dir = run.root().join("candidates").join(kind.to_string());
+    let sub = if dir.join("config.toml").is_file() {
+        RunDir::open(&dir)?
+    } else {
+        let mut sub_config = config.clone();
+        sub_config.train = LoopConfig {
+            candidates: Vec::new(),
+            adaptive: false,
+            ..cfg.clone()
+        };
+        RunDir::create(&dir, &sub_config)?
+    };
+    Ok((sub, cfg))
+}
+
+/// A freshly initialised head on the training device (seeded by the run's seed).
+fn fresh_head(config: &RunConfig, device: &Device) -> Result<HashHead, TrainError> {
+    device.seed(config.train.seed);
+    let model = &config.model;
+    Ok(model.head.init(model.feature_dim(), model.bits, device)?)
+}
+
+/// Writes `RUN/selection.json`, copies the winner's metrics log and centres into `RUN`, and
+/// returns the winner's run directory.
+fn record_selection(
+    run: &RunDir,
+    scores: &[CandidateScore],
+    winner: usize,
+) -> Result<RunDir, TrainError> {
+    let chosen = scores[winner].loss;
+    let sub = RunDir::open(&run.root().join("candidates").join(chosen.to_string()))?;
+    let json = serde_json::json!({"chosen": chosen, "by": "validation mAP", "candidates": scores});
+    let path = run.root().join("selection.json");
+    crate::atomic::write(&path, &serde_json::to_vec_pretty(&json).expect("serialise"))?;
+    for (from, to) in [
+        (sub.metrics_log_path(), run.metrics_log_path()),
+        (sub.centres_path(), run.centres_path()),
+    ] {
+        if from.is_file() {
+            std::fs::copy(&from, &to).map_err(|e| TrainError::io(&to, e))?;
+        }
+    }
+    Ok(sub)
+}
