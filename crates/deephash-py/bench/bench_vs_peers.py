@@ -2,7 +2,7 @@
 """deephash from Python against its peers, side by side in one process.
 
 1. Search: deephash.search and deephash.Index.search against faiss.IndexBinaryFlat
-   (exact k-NN) on the data of /work/shared/bench/faiss_hamming.py: N uniform random
+   (exact k-NN) on the data of the peer script shared/bench/faiss_hamming.py (beside the repository): N uniform random
    packed codes, Q queries, k neighbours, 1 thread each.
 2. Metrics: deephash.evaluate against the numpy mAP loop of map_eval.py (the
    deep-hashing toolboxes' loop, stable ranking) on its label-correlated codes.

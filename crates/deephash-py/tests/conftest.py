@@ -47,7 +47,7 @@ def hamming(q_bits, d_bits):
 
 
 def clustered_codes(rng, n, bits, classes, flip=0.2):
-    """Label-correlated codes (as /work/shared/bench/map_eval.py): a prototype per
+    """Label-correlated codes (as the peer script shared/bench/map_eval.py (beside the repository)): a prototype per
     class, each bit flipped with probability `flip`. Returns (bits 0/1 uint8, labels)."""
     protos = rng.integers(0, 2, size=(classes, bits), dtype=np.uint8)
     labels = rng.integers(0, classes, size=n)
