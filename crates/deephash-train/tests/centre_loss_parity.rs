@@ -9,31 +9,12 @@ use burn::tensor::{Device, Tensor, TensorData};
 use deephash_train::loss::{CentreKind, HashCentres, HashLoss, LabelSets, LossKind, Mining};
 use serde_json::Value;
 
+mod parity;
+use parity::{assert_matches_torch, floats, label_sets};
+
 fn fixture() -> Value {
     let text = include_str!("fixtures/centre_loss.json");
     serde_json::from_str(text).expect("fixture is JSON")
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
-fn label_sets(v: &Value) -> Vec<Vec<u32>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            s.as_array()
-                .unwrap()
-                .iter()
-                .map(|l| l.as_u64().unwrap() as u32)
-                .collect()
-        })
-        .collect()
 }
 
 fn usize_of(case: &Value, key: &str) -> usize {
@@ -77,31 +58,12 @@ fn check_case(case: &Value, kind: LossKind) {
     let value = loss
         .forward_with(h.clone(), &labels, Some(&centres(case)))
         .unwrap();
-    let grads = value.backward();
-    let got = value.into_scalar::<f32>();
-    let expected = &case["expected"][kind.to_string()];
-    let want = expected["loss"].as_f64().unwrap() as f32;
     let name = case["name"].as_str().unwrap();
-    assert!(
-        (got - want).abs() <= 1e-5 * want.abs().max(1.0),
-        "{name} {kind}: loss {got} vs torch {want}"
-    );
-    let grad = h
-        .grad(&grads)
-        .expect("gradient")
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
-    let want_grad = floats(&expected["grad"]);
-    assert_eq!(grad.len(), want_grad.len());
-    let worst = grad
-        .iter()
-        .zip(&want_grad)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
-    assert!(
-        worst <= 1e-5,
-        "{name} {kind}: gradient max abs diff {worst}"
+    assert_matches_torch(
+        &format!("{name} {kind}"),
+        &h,
+        value,
+        &case["expected"][kind.to_string()],
     );
 }
 

@@ -8,33 +8,16 @@ use burn::tensor::{Device, Tensor, TensorData};
 use deephash_train::loss::{HashLoss, LabelSets, Mining};
 use serde_json::Value;
 
+mod parity;
+use parity::{assert_matches_torch, floats, label_sets};
+
 fn fixture() -> Value {
     let text = include_str!("fixtures/loss.json");
     serde_json::from_str(text).expect("fixture is JSON")
 }
 
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
 fn labels(v: &Value) -> LabelSets {
-    let sets = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            s.as_array()
-                .unwrap()
-                .iter()
-                .map(|l| l.as_u64().unwrap() as u32)
-                .collect()
-        })
-        .collect();
-    LabelSets::multi(sets)
+    LabelSets::multi(label_sets(v))
 }
 
 fn check_case(case: &Value, mining: Mining) {
@@ -49,30 +32,12 @@ fn check_case(case: &Value, mining: Mining) {
         case["quantization_weight"].as_f64().unwrap() as f32,
     );
     let value = loss.forward(h.clone(), &labels(&case["labels"])).unwrap();
-    let grads = value.backward();
-    let got = value.into_scalar::<f32>();
-    let expected = &case["expected"][mining.to_string()];
-    let want = expected["loss"].as_f64().unwrap() as f32;
     let name = case["name"].as_str().unwrap();
-    assert!(
-        (got - want).abs() <= 1e-5 * want.abs().max(1.0),
-        "{name} {mining}: loss {got} vs torch {want}"
-    );
-    let grad = h
-        .grad(&grads)
-        .expect("gradient")
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
-    let want_grad = floats(&expected["grad"]);
-    let worst = grad
-        .iter()
-        .zip(&want_grad)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
-    assert!(
-        worst <= 1e-5,
-        "{name} {mining}: gradient max abs diff {worst}"
+    assert_matches_torch(
+        &format!("{name} {mining}"),
+        &h,
+        value,
+        &case["expected"][mining.to_string()],
     );
 }
 
