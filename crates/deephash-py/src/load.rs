@@ -1,12 +1,11 @@
 //! Databases to search: built from codes, or loaded from the files `deephash
 //! search --db` reads (an index file, a code database or a `.npy`), with its rules.
 
-use std::io::Read;
 use std::path::Path;
 
-use deephash_codes::{CodeDb, DB_MAGIC, read_codes};
-use deephash_index::index_file::{INDEX_MAGIC, read_index, write_index};
-use deephash_index::{HammingIndex, IndexKind, build, choose};
+use deephash_codes::CodeDb;
+use deephash_index::index_file::write_index;
+use deephash_index::{HammingIndex, IndexKind, build, choose, open_index};
 
 use crate::Error;
 
@@ -38,41 +37,21 @@ pub fn build_searchable(
     Ok(Searchable { db, kind, index })
 }
 
-/// Loads `path` as `deephash search --db` does: an index file keeps its own
-/// kind unless `kind` asks for another; codes and code databases get `kind` or
-/// [`choose`]'s rule.
+/// Loads `path` as `deephash search --db` does (the index crate's [`open_index`]): an
+/// index file keeps its own kind unless `kind` asks for another; codes and code
+/// databases get `kind` or [`choose`]'s rule.
 pub fn load(path: &Path, kind: Option<IndexKind>) -> Result<Searchable, Error> {
-    let head = magic_of(path);
-    if head.starts_with(INDEX_MAGIC) {
-        let loaded = read_index(path)?;
-        if kind.is_some_and(|k| k != loaded.kind) {
-            return build_searchable(loaded.db, kind, &path.display().to_string());
-        }
-        return Ok(Searchable {
-            db: loaded.db,
-            kind: loaded.kind,
-            index: loaded.index,
-        });
-    }
-    let db = if head.starts_with(DB_MAGIC) {
-        CodeDb::read(path)?
-    } else {
-        CodeDb::new(read_codes(path)?)
-    };
-    build_searchable(db, kind, &path.display().to_string())
+    let loaded = open_index(path, kind)?;
+    Ok(Searchable {
+        db: loaded.db,
+        kind: loaded.kind,
+        index: loaded.index,
+    })
 }
 
 /// Writes `searchable` as an index file (what `deephash index build` writes).
 pub fn save(searchable: &Searchable, path: &Path) -> Result<(), Error> {
     Ok(write_index(path, &searchable.db, searchable.kind)?)
-}
-
-fn magic_of(path: &Path) -> Vec<u8> {
-    let mut head = Vec::new();
-    if let Ok(f) = std::fs::File::open(path) {
-        let _ = f.take(8).read_to_end(&mut head);
-    }
-    head
 }
 
 #[cfg(test)]
