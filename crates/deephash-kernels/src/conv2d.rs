@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use gemm::{Parallelism, gemm};
 use rayon::prelude::*;
 
+use crate::buffer::{SharedMut, grow};
 use crate::im2col::fill_tile;
 use crate::tiles::{Run, tile_columns, tile_runs};
 use crate::{ConvShape, Epilogue, KernelError};
@@ -24,13 +25,6 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// The output pointer, shared by the tasks that each write their own disjoint pixels.
-#[derive(Clone, Copy)]
-struct Output(*mut f32);
-// SAFETY: tasks write disjoint ranges (each output pixel belongs to one tile).
-unsafe impl Send for Output {}
-unsafe impl Sync for Output {}
-
 /// `output = act(conv2d(input, weight) + bias + residual)` in NCHW.
 ///
 /// `input` is `[N, C, H, W]`, `weight` `[O, C, kh, kw]`, `output` `[N, O, Ho, Wo]`, all
@@ -46,7 +40,7 @@ pub fn conv2d_forward(
     check_lengths(input, weight, shape, epilogue, output)?;
     let columns = shape.columns();
     let per_tile = tile_columns(shape, rayon::current_num_threads());
-    let out = Output(output.as_mut_ptr());
+    let out = SharedMut(output.as_mut_ptr());
     (0..columns.div_ceil(per_tile))
         .into_par_iter()
         .for_each(|t| {
@@ -67,7 +61,7 @@ fn run_tile(
     epilogue: &Epilogue<'_>,
     range: std::ops::Range<usize>,
     scratch: &mut Scratch,
-    out: Output,
+    out: SharedMut,
 ) {
     let n = range.len();
     let (m, depth, pixels) = (shape.out_channels, shape.depth(), shape.out_pixels());
@@ -116,13 +110,6 @@ fn run_tile(
     }
 }
 
-/// Makes `buffer` at least `len` long (it only ever grows).
-fn grow(buffer: &mut Vec<f32>, len: usize) {
-    if buffer.len() < len {
-        buffer.resize(len, 0.0);
-    }
-}
-
 fn check_lengths(
     input: &[f32],
     weight: &[f32],
@@ -130,15 +117,7 @@ fn check_lengths(
     epilogue: &Epilogue<'_>,
     output: &[f32],
 ) -> Result<(), KernelError> {
-    let check = |name, expected, actual| {
-        (expected == actual)
-            .then_some(())
-            .ok_or(KernelError::BufferLength {
-                name,
-                expected,
-                actual,
-            })
-    };
+    let check = KernelError::check_len;
     check("input", shape.input_len(), input.len())?;
     check("weight", shape.weight_len(), weight.len())?;
     check("output", shape.output_len(), output.len())?;

@@ -17,3 +17,20 @@ pub enum KernelError {
         actual: usize,
     },
 }
+
+impl KernelError {
+    /// `Ok` when a buffer holds `actual == expected` values, else [`KernelError::BufferLength`].
+    pub(crate) fn check_len(
+        name: &'static str,
+        expected: usize,
+        actual: usize,
+    ) -> Result<(), KernelError> {
+        (expected == actual)
+            .then_some(())
+            .ok_or(KernelError::BufferLength {
+                name,
+                expected,
+                actual,
+            })
+    }
+}

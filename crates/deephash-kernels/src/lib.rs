@@ -4,19 +4,31 @@
 //!   one im2col + GEMM over the whole batch, split into column tiles that run in parallel with
 //!   rayon; the bias, an optional residual and the activation are applied while the tile is
 //!   written out ([`Epilogue`]).
+//! - Its gradients, for training: [`conv2d_backward_weight`] (one GEMM over the batch-folded
+//!   columns, `dY × im2col(X)ᵀ`), [`conv2d_backward_input`] (`Wᵀ × dY` per tile, scattered
+//!   back by col2im) and [`conv2d_backward_bias`] (a reduction).
 //!
 //! The kernels know nothing of burn: deephash-model hands them the buffers of its tensors.
 //! The GEMM is the `gemm` crate's, which selects its AVX-512 or AVX2/FMA microkernel at run
 //! time, so one binary serves both kinds of CPU.
 
+mod buffer;
+mod col2im;
 mod conv2d;
 mod epilogue;
 mod error;
+mod grad_bias;
+mod grad_input;
+mod grad_weight;
 mod im2col;
+mod output_tile;
 mod shape;
 mod tiles;
 
 pub use conv2d::conv2d_forward;
 pub use epilogue::{Activation, Epilogue};
 pub use error::KernelError;
+pub use grad_bias::conv2d_backward_bias;
+pub use grad_input::conv2d_backward_input;
+pub use grad_weight::conv2d_backward_weight;
 pub use shape::ConvShape;

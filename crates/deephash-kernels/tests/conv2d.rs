@@ -2,23 +2,10 @@
 //! 1 × 1, 3 × 3, 5 × 5 and 7 × 7 kernels, asymmetric padding, with and without bias, residual
 //! and activations, batches whose tiles straddle images.
 
+mod common;
+
+use common::Rng;
 use deephash_kernels::{Activation, ConvShape, Epilogue, KernelError, conv2d_forward};
-
-/// A small deterministic generator (xorshift), values in [-1, 1).
-struct Rng(u64);
-
-impl Rng {
-    fn values(&mut self, len: usize) -> Vec<f32> {
-        (0..len)
-            .map(|_| {
-                self.0 ^= self.0 << 13;
-                self.0 ^= self.0 >> 7;
-                self.0 ^= self.0 << 17;
-                (self.0 >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-            })
-            .collect()
-    }
-}
 
 /// The convolution by its definition, in f64.
 fn reference(input: &[f32], weight: &[f32], s: &ConvShape, e: &Epilogue<'_>) -> Vec<f32> {
