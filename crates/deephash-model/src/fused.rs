@@ -1,7 +1,9 @@
 //! Convolution, batch norm, residual add and activation as one step.
 //!
-//! In training (autodiff device and a batch norm in training mode) the layers run one by one
-//! with burn's operations, so that gradients and the running statistics are PyTorch's.
+//! In training (autodiff device and a batch norm in training mode) the layers run one by one,
+//! so that gradients and the running statistics are PyTorch's: the convolution through
+//! [`crate::train_conv`] (deephash-kernels forward and hand-written backward on the Flex CPU
+//! device), then burn's batch norm, residual add and activation.
 //! Otherwise the batch norm is folded into the convolution (`w · s`, `β − μ · s + b · s` with
 //! `s = γ / √(σ² + ε)`), which removes its passes over the activation; on the Flex CPU device a
 //! dense convolution (groups = 1) then runs in deephash-kernels' batch-folded im2col + GEMM with
@@ -9,7 +11,8 @@
 //! convolutions, other devices and autodiff devices in evaluation use burn's `conv2d`.
 //!
 //! `DEEPHASH_CONV_KERNEL=0` in the environment turns the kernel off (burn's `conv2d` with the
-//! folded weights everywhere), so that a benchmark can compare both in one binary.
+//! folded weights everywhere, burn's `conv2d` and its generic backward in training), so that a
+//! benchmark can compare both in one binary.
 
 use std::sync::OnceLock;
 
@@ -25,6 +28,7 @@ use deephash_kernels::{ConvShape, Epilogue, conv2d_forward};
 pub use deephash_kernels::Activation;
 
 use crate::layers::batch_norm_forward;
+use crate::train_conv::train_conv;
 
 /// `act(bn(conv(x)) + residual)`, as PyTorch computes it (see the module documentation for
 /// which path runs).
@@ -37,7 +41,7 @@ pub fn conv_bn(
 ) -> Tensor<4> {
     let device = x.device();
     if device.is_autodiff() && bn.training.is_enabled() {
-        let y = batch_norm_forward(bn, conv.forward(x));
+        let y = batch_norm_forward(bn, train_conv(conv, x));
         return activate(add(y, residual), activation);
     }
     let padding = padding_pairs(conv, &x);
@@ -78,7 +82,7 @@ fn uses_kernel(conv: &Conv2d, x: &Tensor<4>, weight: &Tensor<4>, device: &Device
 }
 
 /// False when `DEEPHASH_CONV_KERNEL=0` (read once).
-fn kernel_enabled() -> bool {
+pub(crate) fn kernel_enabled() -> bool {
     static ENABLED: OnceLock<bool> = OnceLock::new();
     *ENABLED.get_or_init(|| std::env::var("DEEPHASH_CONV_KERNEL").map_or(true, |v| v != "0"))
 }
@@ -118,7 +122,7 @@ fn f32s(data: &TensorData) -> &[f32] {
 }
 
 /// `[(top, bottom), (left, right)]` of `conv` on this input (burn resolves `Same` per input).
-fn padding_pairs(conv: &Conv2d, x: &Tensor<4>) -> [(usize, usize); 2] {
+pub(crate) fn padding_pairs(conv: &Conv2d, x: &Tensor<4>) -> [(usize, usize); 2] {
     let [_, _, h, w] = x.dims();
     let same = |size: usize, k: usize, s: usize| {
         let total = ((size.div_ceil(s).max(1) - 1) * s + k).saturating_sub(size);

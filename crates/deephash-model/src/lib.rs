@@ -9,6 +9,8 @@
 //!   one error listing every missing, unexpected or mis-shaped key.
 //! - [`fused::conv_bn`]: convolution + batch norm + residual + activation, folded and run in
 //!   deephash-kernels for inference on the CPU.
+//! - [`train_conv`]: the training convolution on the CPU, deephash-kernels' forward with a
+//!   hand-written backward (a custom autodiff operation).
 //! - [`DeviceSpec`]: `--device cpu|cuda[:N]`.
 //!
 //! Tensors and modules are not generic in burn 0.22: the backend is the [`burn::tensor::Device`]
@@ -21,6 +23,7 @@ pub mod fused;
 pub mod hashnet;
 pub mod head;
 pub mod layers;
+pub mod train_conv;
 mod weights;
 
 pub use backbone::{Backbone, BackboneConfig, BackboneKind, Normalization};

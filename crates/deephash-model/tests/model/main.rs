@@ -3,6 +3,7 @@
 //! Fixtures in `tests/fixtures/` are written by `scripts/make_parity_fixtures.py`.
 
 mod common;
+mod conv_grad;
 mod fused;
 mod hashnet;
 mod parity;

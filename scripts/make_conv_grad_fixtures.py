@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Writes the convolution-gradient fixtures for crates/deephash-model/tests/model/conv_grad.rs.
+
+For each case: an input x [N,C,H,W], a weight w [O,C,k,k], an optional bias b [O] and an output
+gradient g [N,O,Ho,Wo] (float32, normal), and what PyTorch computes from them in float64:
+y = conv2d(x, w, b, stride, padding) and the gradients of sum(y * g) with respect to x, w, b.
+Cases: 3x3 / 1x1 / 7x7 kernels, strides 1 and 2, with and without bias.
+
+Writes CONV-GRAD.safetensors (tensors named "<case>.<x|w|b|g|y|dx|dw|db>", float32) and a
+JSON manifest beside it (case -> stride, padding, bias). safetensors is written by hand (an
+8-byte header length, a JSON header, the raw little-endian bytes), so only torch is needed.
+
+Usage (torch==2.9.0):
+    python scripts/make_conv_grad_fixtures.py crates/deephash-model/tests/fixtures/conv-grad
+"""
+import json
+import struct
+import sys
+
+import torch
+
+torch.manual_seed(20261130)
+
+# name: (batch, in_channels, out_channels, side, kernel, stride, padding, bias)
+CASES = {
+    "k3s1_bias": (2, 3, 4, 8, 3, 1, 1, True),
+    "k3s2": (2, 4, 6, 9, 3, 2, 1, False),
+    "k1s1_bias": (3, 5, 7, 6, 1, 1, 0, True),
+    "k1s2": (2, 4, 8, 7, 1, 2, 0, False),
+    "k7s2": (2, 3, 4, 16, 7, 2, 3, False),
+    "k7s1_bias": (1, 2, 3, 10, 7, 1, 3, True),
+}
+
+
+def case_tensors(batch, cin, cout, side, k, stride, pad, bias):
+    x = torch.randn(batch, cin, side, side)
+    w = torch.randn(cout, cin, k, k) / (cin * k * k) ** 0.5
+    b = torch.randn(cout) if bias else None
+    x64 = x.double().requires_grad_()
+    w64 = w.double().requires_grad_()
+    b64 = b.double().requires_grad_() if bias else None
+    y = torch.nn.functional.conv2d(x64, w64, b64, stride=stride, padding=pad)
+    g = torch.randn(y.shape)
+    (y * g.double()).sum().backward()
+    out = {"x": x, "w": w, "g": g, "y": y.detach(), "dx": x64.grad, "dw": w64.grad}
+    if bias:
+        out["b"] = b
+        out["db"] = b64.grad
+    return out
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        data = t.detach().float().contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+def main():
+    stem = sys.argv[1]
+    tensors, manifest = {}, {}
+    for name, (batch, cin, cout, side, k, stride, pad, bias) in CASES.items():
+        for key, t in case_tensors(batch, cin, cout, side, k, stride, pad, bias).items():
+            tensors[f"{name}.{key}"] = t
+        manifest[name] = {"stride": stride, "padding": pad, "bias": bias}
+    write_safetensors(stem + ".safetensors", tensors)
+    with open(stem + ".json", "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
