@@ -1,11 +1,14 @@
-//! GFLOP/s of `conv2d_forward` on ResNet-18's convolution shapes (batch 32 by default, 224 × 224
-//! input), with bias and ReLU fused: `cargo run --release -p deephash-kernels --example
+//! GFLOP/s of `conv2d_forward` (bias and ReLU fused) and of the gradients
+//! `conv2d_backward_input` (dX) and `conv2d_backward_weight` (dW) on ResNet-18's convolution
+//! shapes (batch 32 by default, 224 × 224 input): `cargo run --release -p deephash-kernels --example
 //! conv_layers [BATCH]`. Compare with the machine's FP32 peak (cores × FMA units × lanes × 2 ×
 //! clock); `scripts/bench_model.sh` compares whole networks with PyTorch.
 
 use std::time::Instant;
 
-use deephash_kernels::{Activation, ConvShape, Epilogue, conv2d_forward};
+use deephash_kernels::{
+    Activation, ConvShape, Epilogue, conv2d_backward_input, conv2d_backward_weight, conv2d_forward,
+};
 
 fn main() {
     let batch: usize = std::env::args()
@@ -26,8 +29,10 @@ fn main() {
         (512, 512, 7, 3, 1, 1, 3),
     ];
     println!("threads={}", rayon::current_num_threads());
-    println!("| in | out | side | k | s | ms | GFLOP/s |");
-    let (mut total_flop, mut total_s) = (0.0, 0.0);
+    println!(
+        "| in | out | side | k | s | ms | GFLOP/s | dX ms | dX GFLOP/s | dW ms | dW GFLOP/s |"
+    );
+    let (mut total_flop, mut total_s, mut total_back_s) = (0.0, 0.0, 0.0);
     for (c, o, side, k, s, p, times) in layers {
         let shape = ConvShape::new(batch, c, [side, side], o, [k, k], [s, s], [(p, p); 2]).unwrap();
         let input = vec![0.5f32; shape.input_len()];
@@ -47,12 +52,25 @@ fn main() {
         }
         let secs = start.elapsed().as_secs_f64() / reps as f64;
         let flop = 2.0 * (shape.weight_len() * shape.columns()) as f64;
+        let mut grad_input = vec![0.0f32; shape.input_len()];
+        let dx = time(reps, || {
+            conv2d_backward_input(&weight, &output, &shape, &mut grad_input).unwrap()
+        });
+        let mut grad_weight = vec![0.0f32; shape.weight_len()];
+        let dw = time(reps, || {
+            conv2d_backward_weight(&input, &output, &shape, &mut grad_weight).unwrap()
+        });
         total_flop += flop * times as f64;
         total_s += secs * times as f64;
+        total_back_s += (dx + dw) * times as f64;
         println!(
-            "| {c} | {o} | {side} | {k} | {s} | {:.1} | {:.1} |",
+            "| {c} | {o} | {side} | {k} | {s} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
             secs * 1e3,
-            flop / secs / 1e9
+            flop / secs / 1e9,
+            dx * 1e3,
+            flop / dx / 1e9,
+            dw * 1e3,
+            flop / dw / 1e9
         );
     }
     // Calibration: one plain GEMM as large as layer4's 3 x 3 convolution (im2col excluded).
@@ -98,4 +116,19 @@ fn main() {
         total_flop / total_s / 1e9,
         batch as f64 / total_s
     );
+    println!(
+        "their gradients (dX and dW): {:.0} ms, {:.1} GFLOP/s",
+        total_back_s * 1e3,
+        2.0 * total_flop / total_back_s / 1e9
+    );
+}
+
+/// Seconds per call of `run`, over `reps` calls after one warm-up call.
+fn time(reps: usize, mut run: impl FnMut()) -> f64 {
+    run();
+    let start = Instant::now();
+    for _ in 0..reps {
+        run();
+    }
+    start.elapsed().as_secs_f64() / reps as f64
 }
