@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Writes the convolution-gradient fixtures for crates/deephash-model/tests/model/conv_grad.rs.
+"""Writes the convolution and batch-norm gradient fixtures for
+crates/deephash-model/tests/model/conv_grad.rs and bn_grad.rs.
 
 For each case: an input x [N,C,H,W], a weight w [O,C,k,k], an optional bias b [O] and an output
 gradient g [N,O,Ho,Wo] (float32, normal), and what PyTorch computes from them in float64:
 y = conv2d(x, w, b, stride, padding) and the gradients of sum(y * g) with respect to x, w, b.
 Cases: 3x3 / 1x1 / 7x7 kernels, strides 1 and 2, with and without bias.
+
+Batch norm (training mode, momentum 0.1, eps 1e-5, running statistics starting at 0 and 1): an
+input x, γ, β, an optional residual r and an output gradient g; y = act(bn(x) + r) with act
+ReLU or identity, the gradients of sum(y * g) with respect to x, γ, β, r, and the running
+statistics after the step. Written to BN-GRAD.safetensors / BN-GRAD.json beside the others.
 
 Writes CONV-GRAD.safetensors (tensors named "<case>.<x|w|b|g|y|dx|dw|db>", float32) and a
 JSON manifest beside it (case -> stride, padding, bias). safetensors is written by hand (an
@@ -49,6 +55,41 @@ def case_tensors(batch, cin, cout, side, k, stride, pad, bias):
     return out
 
 
+# name: (batch, channels, side, residual, relu)
+BN_CASES = {
+    "relu_residual": (4, 3, 5, True, True),
+    "relu": (2, 5, 7, False, True),
+    "identity": (3, 4, 1, False, False),
+}
+
+
+def bn_case_tensors(batch, channels, side, residual, relu):
+    x = torch.randn(batch, channels, side, side) * 2 + 0.5
+    gamma = torch.rand(channels) + 0.5
+    beta = torch.randn(channels) * 0.3
+    r = torch.randn(x.shape) if residual else None
+    bn = torch.nn.BatchNorm2d(channels).double().train()
+    with torch.no_grad():
+        bn.weight.copy_(gamma.double())
+        bn.bias.copy_(beta.double())
+    x64 = x.double().requires_grad_()
+    r64 = r.double().requires_grad_() if residual else None
+    y = bn(x64)
+    if residual:
+        y = y + r64
+    if relu:
+        y = torch.relu(y)
+    g = torch.randn(y.shape)
+    (y * g.double()).sum().backward()
+    out = {"x": x, "gamma": gamma, "beta": beta, "g": g, "y": y.detach(), "dx": x64.grad,
+           "dgamma": bn.weight.grad, "dbeta": bn.bias.grad,
+           "running_mean": bn.running_mean, "running_var": bn.running_var}
+    if residual:
+        out["r"] = r
+        out["dr"] = r64.grad
+    return out
+
+
 def write_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
@@ -74,6 +115,16 @@ def main():
         manifest[name] = {"stride": stride, "padding": pad, "bias": bias}
     write_safetensors(stem + ".safetensors", tensors)
     with open(stem + ".json", "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+        f.write("\n")
+    tensors, manifest = {}, {}
+    for name, (batch, channels, side, residual, relu) in BN_CASES.items():
+        for key, t in bn_case_tensors(batch, channels, side, residual, relu).items():
+            tensors[f"{name}.{key}"] = t
+        manifest[name] = {"residual": residual, "relu": relu}
+    bn_stem = stem.replace("conv-grad", "bn-grad")
+    write_safetensors(bn_stem + ".safetensors", tensors)
+    with open(bn_stem + ".json", "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
         f.write("\n")
 

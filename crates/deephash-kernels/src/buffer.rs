@@ -14,3 +14,14 @@ pub(crate) struct SharedMut(pub(crate) *mut f32);
 // SAFETY: every user writes ranges no other task touches at the same time.
 unsafe impl Send for SharedMut {}
 unsafe impl Sync for SharedMut {}
+
+impl SharedMut {
+    /// The values `range` of the shared buffer.
+    ///
+    /// # Safety
+    /// `range` lies inside the buffer and no other task touches it while the slice lives.
+    pub(crate) unsafe fn slice<'a>(self, range: std::ops::Range<usize>) -> &'a mut [f32] {
+        // SAFETY: the caller's contract.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(range.start), range.len()) }
+    }
+}

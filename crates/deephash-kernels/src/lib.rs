@@ -7,11 +7,14 @@
 //! - Its gradients, for training: [`conv2d_backward_weight`] (one GEMM over the batch-folded
 //!   columns, `dY × im2col(X)ᵀ`), [`conv2d_backward_input`] (`Wᵀ × dY` per tile, scattered
 //!   back by col2im) and [`conv2d_backward_bias`] (a reduction).
+//! - Batch norm in training mode fused with the residual add and the activation:
+//!   [`batch_norm_train_forward`] (statistics in one pass) and [`batch_norm_train_backward`].
 //!
 //! The kernels know nothing of burn: deephash-model hands them the buffers of its tensors.
 //! The GEMM is the `gemm` crate's, which selects its AVX-512 or AVX2/FMA microkernel at run
 //! time, so one binary serves both kinds of CPU.
 
+mod batch_norm;
 mod buffer;
 mod col2im;
 mod conv2d;
@@ -25,6 +28,7 @@ mod output_tile;
 mod shape;
 mod tiles;
 
+pub use batch_norm::{NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward};
 pub use conv2d::conv2d_forward;
 pub use epilogue::{Activation, Epilogue};
 pub use error::KernelError;

@@ -3,7 +3,8 @@
 //! In training (autodiff device and a batch norm in training mode) the layers run one by one,
 //! so that gradients and the running statistics are PyTorch's: the convolution through
 //! [`crate::train_conv`] (deephash-kernels forward and hand-written backward on the Flex CPU
-//! device), then burn's batch norm, residual add and activation.
+//! device), then batch norm, residual add and activation through [`crate::train_bn`] (one
+//! fused operation on the same device, burn's layers elsewhere).
 //! Otherwise the batch norm is folded into the convolution (`w · s`, `β − μ · s + b · s` with
 //! `s = γ / √(σ² + ε)`), which removes its passes over the activation; on the Flex CPU device a
 //! dense convolution (groups = 1) then runs in deephash-kernels' batch-folded im2col + GEMM with
@@ -27,7 +28,7 @@ use deephash_kernels::{ConvShape, Epilogue, conv2d_forward};
 
 pub use deephash_kernels::Activation;
 
-use crate::layers::batch_norm_forward;
+use crate::train_bn::train_bn_act;
 use crate::train_conv::train_conv;
 
 /// `act(bn(conv(x)) + residual)`, as PyTorch computes it (see the module documentation for
@@ -41,8 +42,7 @@ pub fn conv_bn(
 ) -> Tensor<4> {
     let device = x.device();
     if device.is_autodiff() && bn.training.is_enabled() {
-        let y = batch_norm_forward(bn, train_conv(conv, x));
-        return activate(add(y, residual), activation);
+        return train_bn_act(bn, train_conv(conv, x), residual, activation);
     }
     let padding = padding_pairs(conv, &x);
     let (weight, bias) = fold(conv, bn, &device);
@@ -138,14 +138,14 @@ pub(crate) fn padding_pairs(conv: &Conv2d, x: &Tensor<4>) -> [(usize, usize); 2]
     }
 }
 
-fn add(y: Tensor<4>, residual: Option<Tensor<4>>) -> Tensor<4> {
+pub(crate) fn add(y: Tensor<4>, residual: Option<Tensor<4>>) -> Tensor<4> {
     match residual {
         Some(r) => y + r,
         None => y,
     }
 }
 
-fn activate(y: Tensor<4>, activation: Activation) -> Tensor<4> {
+pub(crate) fn activate(y: Tensor<4>, activation: Activation) -> Tensor<4> {
     match activation {
         Activation::Identity => y,
         Activation::Relu => relu(y),

@@ -54,24 +54,35 @@ pub fn batch_norm_forward<const D: usize>(bn: &BatchNorm, input: Tensor<D>) -> T
         .filter(|(i, _)| *i != 1)
         .map(|(_, d)| d)
         .product();
-    let device = input.device();
     let result = batch_norm_train(input, bn.gamma.val(), bn.beta.val(), bn.epsilon);
+    update_running_stats(bn, result.mean, result.variance, samples);
+    result.output
+}
+
+/// Updates `bn`'s running statistics with a batch's mean and biased variance over `samples`
+/// values per channel, as `torch.nn.BatchNorm2d` does (the variance made unbiased).
+pub(crate) fn update_running_stats(
+    bn: &BatchNorm,
+    mean: Tensor<1>,
+    variance: Tensor<1>,
+    samples: usize,
+) {
+    let device = mean.device();
     let correction = samples as f64 / (samples.max(2) - 1) as f64;
     let momentum = bn.momentum;
-    let mean = bn.running_mean.value_sync().to_device(&device);
-    let var = bn.running_var.value_sync().to_device(&device);
-    let mean = mean
+    let running_mean = bn.running_mean.value_sync().to_device(&device);
+    let running_var = bn.running_var.value_sync().to_device(&device);
+    let running_mean = running_mean
         .mul_scalar(1.0 - momentum)
-        .add(result.mean.detach().mul_scalar(momentum));
-    let var = var
+        .add(mean.detach().mul_scalar(momentum));
+    let running_var = running_var
         .mul_scalar(1.0 - momentum)
-        .add(result.variance.detach().mul_scalar(momentum * correction));
-    bn.running_mean.update(mean.detach());
-    bn.running_var.update(var.detach());
+        .add(variance.detach().mul_scalar(momentum * correction));
+    bn.running_mean.update(running_mean.detach());
+    bn.running_var.update(running_var.detach());
     // Publish the update now: visitors (records, checkpoints, `collect`) read the shared value,
     // which burn's `RunningState` otherwise leaves one update behind.
     let _ = (bn.running_mean.value_sync(), bn.running_var.value_sync());
-    result.output
 }
 
 /// Global average pooling: `[N, C, H, W] -> [N, C]`.

@@ -10,7 +10,8 @@
 //! - [`fused::conv_bn`]: convolution + batch norm + residual + activation, folded and run in
 //!   deephash-kernels for inference on the CPU.
 //! - [`train_conv`]: the training convolution on the CPU, deephash-kernels' forward with a
-//!   hand-written backward (a custom autodiff operation).
+//!   hand-written backward (a custom autodiff operation); [`train_bn`]: batch norm + residual
+//!   + activation in training mode as one such operation.
 //! - [`DeviceSpec`]: `--device cpu|cuda[:N]`.
 //!
 //! Tensors and modules are not generic in burn 0.22: the backend is the [`burn::tensor::Device`]
@@ -23,6 +24,7 @@ pub mod fused;
 pub mod hashnet;
 pub mod head;
 pub mod layers;
+pub mod train_bn;
 pub mod train_conv;
 mod weights;
 

@@ -65,14 +65,17 @@ pub fn conv2d_train(
 /// Whether [`conv2d_train`] runs the kernel operation on these tensors: all f32 on the Flex
 /// autodiff device without gradient checkpointing, and the kernel not switched off.
 pub fn uses_kernel(x: &Tensor<4>, weight: &Tensor<4>, bias: Option<&Tensor<1>>) -> bool {
-    let device = x.device();
-    let on_device = |d: Device, dtype: DType| d == device && dtype == DType::F32;
+    on_flex_autodiff(x) && on_flex_autodiff(weight) && bias.is_none_or(on_flex_autodiff)
+}
+
+/// An f32 tensor on `Device::flex().autodiff()` without gradient checkpointing, with the
+/// kernels switched on: what the custom autodiff operations take.
+pub(crate) fn on_flex_autodiff<const D: usize>(t: &Tensor<D>) -> bool {
+    let device = t.device();
     kernel_enabled()
+        && t.dtype() == DType::F32
         && device.gradient_checkpointing_strategy() == Some(GradientCheckpointingStrategy::Disabled)
-        && device.clone().without_autodiff() == Device::flex()
-        && on_device(x.device(), x.dtype())
-        && on_device(weight.device(), weight.dtype())
-        && bias.is_none_or(|b| on_device(b.device(), b.dtype()))
+        && device.without_autodiff() == Device::flex()
 }
 
 /// What the backward step keeps: the forward's input and weight (shared buffers, no copy).
@@ -199,7 +202,7 @@ fn grad_bias(state: &State, grad: &FlexTensor) -> FlexTensor {
 }
 
 /// The tensor itself when its f32 values are one contiguous slice, else a contiguous copy.
-fn contiguous(tensor: &FlexTensor) -> FlexTensor {
+pub(crate) fn contiguous(tensor: &FlexTensor) -> FlexTensor {
     match tensor.as_slice::<f32>() {
         Some(_) => tensor.clone(),
         None => tensor.to_contiguous(),
@@ -207,7 +210,7 @@ fn contiguous(tensor: &FlexTensor) -> FlexTensor {
 }
 
 /// The f32 values of a contiguous tensor (see [`contiguous`]).
-fn f32s(tensor: &FlexTensor) -> &[f32] {
+pub(crate) fn f32s(tensor: &FlexTensor) -> &[f32] {
     tensor
         .as_slice::<f32>()
         .expect("f32 and made contiguous before")

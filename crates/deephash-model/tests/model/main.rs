@@ -2,6 +2,7 @@
 //!
 //! Fixtures in `tests/fixtures/` are written by `scripts/make_parity_fixtures.py`.
 
+mod bn_grad;
 mod common;
 mod conv_grad;
 mod fused;
