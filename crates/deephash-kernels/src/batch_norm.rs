@@ -2,8 +2,8 @@
 //! in every backbone here: `y = act(γ · (x − μ) / √(σ² + ε) + β + r)` with the batch's
 //! statistics per channel, and its backward.
 //!
-//! Forward: one pass for the statistics (sum and sum of squares, in f64), one pass that writes
-//! `y`. Backward: one pass for `Σ g` and `Σ g · x̂` (with `g = dY · act'(y)`), one pass that
+//! Forward: one pass for the statistics (sum and sum of squares, shifted by the channel's first
+//! value; f32 lanes within blocks of 256 values, f64 across blocks), one pass that writes `y`. Backward: one pass for `Σ g` and `Σ g · x̂` (with `g = dY · act'(y)`), one pass that
 //! writes `dX` (and `dR = g`). Channels run in parallel.
 
 use rayon::prelude::*;
@@ -87,15 +87,16 @@ pub fn batch_norm_train_forward(
         .zip(variance.par_iter_mut())
         .enumerate()
         .for_each(|(c, (m, v))| {
+            // Shifted by the channel's first value, so that E[d²] − E[d]² does not cancel.
+            let k = input[c * shape.pixels];
             let (mut sum, mut squares) = (0.0f64, 0.0f64);
             for range in shape.ranges(c) {
-                for &x in &input[range] {
-                    sum += x as f64;
-                    squares += x as f64 * x as f64;
-                }
+                let (s, q) = shifted_sums(&input[range], k);
+                (sum, squares) = (sum + s, squares + q);
             }
-            let mu = sum / count;
-            let var = (squares / count - mu * mu).max(0.0);
+            let shifted_mean = sum / count;
+            let mu = k as f64 + shifted_mean;
+            let var = (squares / count - shifted_mean * shifted_mean).max(0.0);
             (*m, *v) = (mu as f32, var as f32);
             let scale = params.gamma[c] as f64 / (var + params.epsilon).sqrt();
             let (scale, shift) = (scale as f32, (params.beta[c] as f64 - mu * scale) as f32);
@@ -110,6 +111,52 @@ pub fn batch_norm_train_forward(
             }
         });
     Ok(())
+}
+
+/// Values summed per f32 block before the block's total joins the f64 total.
+const BLOCK: usize = 256;
+/// Independent f32 accumulators inside a block (vectorisable, no add-latency chain).
+const LANES: usize = 8;
+
+/// `(Σ (x − k), Σ (x − k)²)`: f32 lanes within blocks of [`BLOCK`] values, f64 across blocks.
+fn shifted_sums(xs: &[f32], k: f32) -> (f64, f64) {
+    let (mut sum, mut squares) = (0.0f64, 0.0f64);
+    for block in xs.chunks(BLOCK) {
+        let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
+        let lanes = block.chunks_exact(LANES);
+        for &x in lanes.remainder() {
+            let d = x - k;
+            (s[0], q[0]) = (s[0] + d, q[0] + d * d);
+        }
+        for chunk in lanes {
+            for i in 0..LANES {
+                let d = chunk[i] - k;
+                s[i] += d;
+                q[i] += d * d;
+            }
+        }
+        sum += s.iter().map(|&v| v as f64).sum::<f64>();
+        squares += q.iter().map(|&v| v as f64).sum::<f64>();
+    }
+    (sum, squares)
+}
+
+/// `(Σ g, Σ g · (x − μ))` with `g = dY · act'(y)`, blocked like [`shifted_sums`].
+fn gradient_sums(x: &[f32], y: &[f32], d: &[f32], mu: f32, act: Activation) -> (f64, f64) {
+    let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
+    for start in (0..x.len()).step_by(BLOCK) {
+        let end = (start + BLOCK).min(x.len());
+        let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
+        for i in start..end {
+            let g = act.derivative_at_output(y[i]) * d[i];
+            let lane = i % LANES;
+            s[lane] += g;
+            q[lane] += g * (x[i] - mu);
+        }
+        sum_g += s.iter().map(|&v| v as f64).sum::<f64>();
+        sum_gx += q.iter().map(|&v| v as f64).sum::<f64>();
+    }
+    (sum_g, sum_gx)
 }
 
 /// The gradients of [`batch_norm_train_forward`] from the output gradient: `grad_input`,
@@ -155,20 +202,19 @@ pub fn batch_norm_train_backward(
             let inv_std = 1.0 / (variance[c] as f64 + params.epsilon).sqrt();
             let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
             for range in shape.ranges(c) {
-                for ((&x, &y), &d) in input[range.clone()]
-                    .iter()
-                    .zip(&output[range.clone()])
-                    .zip(&grad_output[range])
-                {
-                    let g = act.derivative_at_output(y) * d;
-                    sum_g += g as f64;
-                    sum_gx += g as f64 * (x as f64 - mu);
-                }
+                let (x, y, d) = (
+                    &input[range.clone()],
+                    &output[range.clone()],
+                    &grad_output[range],
+                );
+                let (s, q) = gradient_sums(x, y, d, mu as f32, act);
+                (sum_g, sum_gx) = (sum_g + s, sum_gx + q);
             }
             let sum_gxhat = sum_gx * inv_std;
             (*dgamma, *dbeta) = (sum_gxhat as f32, sum_g as f32);
             let k = params.gamma[c] as f64 * inv_std;
             let (a, b) = (sum_g / count, sum_gxhat / count * inv_std);
+            let (k, a, b, mu) = (k as f32, a as f32, b as f32, mu as f32);
             for range in shape.ranges(c) {
                 // SAFETY: channel c's values belong to this task only.
                 let dst = unsafe { dx.slice(range.clone()) };
@@ -183,13 +229,13 @@ pub fn batch_norm_train_backward(
                         for (i, ((&x, &y), &d)) in src.enumerate() {
                             let g = act.derivative_at_output(y) * d;
                             res[i] = g;
-                            dst[i] = (k * (g as f64 - a - (x as f64 - mu) * b)) as f32;
+                            dst[i] = k * (g - a - (x - mu) * b);
                         }
                     }
                     None => {
                         for (i, ((&x, &y), &d)) in src.enumerate() {
                             let g = act.derivative_at_output(y) * d;
-                            dst[i] = (k * (g as f64 - a - (x as f64 - mu) * b)) as f32;
+                            dst[i] = k * (g - a - (x - mu) * b);
                         }
                     }
                 }

@@ -128,7 +128,8 @@ fn check(s: NormShape, residual: bool, act: Activation, rng: &mut Rng) {
 #[test]
 fn forward_and_gradients_match_the_definition() {
     let mut rng = Rng(0x1234_5678_9abc_def1);
-    let shapes = [(4, 3, 25), (2, 5, 49), (8, 4, 1), (3, 2, 6)];
+    // The last has 600 values per image and channel: several f32 blocks of 256 in one sum.
+    let shapes = [(4, 3, 25), (2, 5, 49), (8, 4, 1), (3, 2, 6), (2, 2, 600)];
     let acts = [Activation::Relu, Activation::Identity, Activation::Relu6];
     for (i, &(batch, channels, pixels)) in shapes.iter().enumerate() {
         let s = NormShape {
