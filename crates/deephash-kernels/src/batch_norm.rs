@@ -104,10 +104,7 @@ pub fn batch_norm_train_forward(
                 // SAFETY: channel c's values belong to this task only.
                 let dst = unsafe { out.slice(range.clone()) };
                 let res = residual.map(|r| &r[range.clone()]);
-                for (i, (d, &x)) in dst.iter_mut().zip(&input[range.clone()]).enumerate() {
-                    let y = x * scale + shift + res.map_or(0.0, |r| r[i]);
-                    *d = params.activation.apply(y);
-                }
+                normalize(dst, &input[range], res, (scale, shift), params.activation);
             }
         });
     Ok(())
@@ -141,22 +138,124 @@ fn shifted_sums(xs: &[f32], k: f32) -> (f64, f64) {
     (sum, squares)
 }
 
-/// `(Σ g, Σ g · (x − μ))` with `g = dY · act'(y)`, blocked like [`shifted_sums`].
-fn gradient_sums(x: &[f32], y: &[f32], d: &[f32], mu: f32, act: Activation) -> (f64, f64) {
+/// Calls `$body` with the activation's derivative as a closure of the output (one
+/// monomorphised loop per activation, so that the loops vectorise).
+macro_rules! with_mask {
+    ($act:expr, |$m:ident| $body:expr) => {
+        match $act {
+            Activation::Identity => {
+                let $m = |_: f32| 1.0f32;
+                $body
+            }
+            Activation::Relu => {
+                let $m = |y: f32| if y > 0.0 { 1.0f32 } else { 0.0 };
+                $body
+            }
+            Activation::Relu6 => {
+                let $m = |y: f32| if y > 0.0 && y < 6.0 { 1.0f32 } else { 0.0 };
+                $body
+            }
+        }
+    };
+}
+
+/// `dst = act(x · scale + shift (+ residual))`, one loop per activation.
+fn normalize(
+    dst: &mut [f32],
+    x: &[f32],
+    res: Option<&[f32]>,
+    (scale, shift): (f32, f32),
+    act: Activation,
+) {
+    fn run(
+        dst: &mut [f32],
+        x: &[f32],
+        res: Option<&[f32]>,
+        (scale, shift): (f32, f32),
+        f: impl Fn(f32) -> f32,
+    ) {
+        match res {
+            Some(r) => {
+                for ((d, &x), &r) in dst.iter_mut().zip(x).zip(r) {
+                    *d = f(x * scale + shift + r);
+                }
+            }
+            None => {
+                for (d, &x) in dst.iter_mut().zip(x) {
+                    *d = f(x * scale + shift);
+                }
+            }
+        }
+    }
+    match act {
+        Activation::Identity => run(dst, x, res, (scale, shift), |v| v),
+        Activation::Relu => run(dst, x, res, (scale, shift), |v| v.max(0.0)),
+        Activation::Relu6 => run(dst, x, res, (scale, shift), |v| v.clamp(0.0, 6.0)),
+    }
+}
+
+/// `(Σ g, Σ g · (x − μ))` with `g = dY · mask(y)`, blocked like [`shifted_sums`].
+fn gradient_sums(
+    x: &[f32],
+    y: &[f32],
+    d: &[f32],
+    mu: f32,
+    mask: impl Fn(f32) -> f32,
+) -> (f64, f64) {
     let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
-    for start in (0..x.len()).step_by(BLOCK) {
-        let end = (start + BLOCK).min(x.len());
+    for ((xb, yb), db) in x.chunks(BLOCK).zip(y.chunks(BLOCK)).zip(d.chunks(BLOCK)) {
         let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
-        for i in start..end {
-            let g = act.derivative_at_output(y[i]) * d[i];
-            let lane = i % LANES;
-            s[lane] += g;
-            q[lane] += g * (x[i] - mu);
+        let (mut xc, mut yc, mut dc) = (
+            xb.chunks_exact(LANES),
+            yb.chunks_exact(LANES),
+            db.chunks_exact(LANES),
+        );
+        for ((xs, ys), ds) in (&mut xc).zip(&mut yc).zip(&mut dc) {
+            for i in 0..LANES {
+                let g = mask(ys[i]) * ds[i];
+                s[i] += g;
+                q[i] += g * (xs[i] - mu);
+            }
+        }
+        for ((&x, &y), &d) in xc
+            .remainder()
+            .iter()
+            .zip(yc.remainder())
+            .zip(dc.remainder())
+        {
+            let g = mask(y) * d;
+            (s[0], q[0]) = (s[0] + g, q[0] + g * (x - mu));
         }
         sum_g += s.iter().map(|&v| v as f64).sum::<f64>();
         sum_gx += q.iter().map(|&v| v as f64).sum::<f64>();
     }
     (sum_g, sum_gx)
+}
+
+/// `dX = k · (g − a − (x − μ) · b)` (and `dR = g`) with `g = dY · mask(y)`.
+fn input_gradient(
+    dst: &mut [f32],
+    res: Option<&mut [f32]>,
+    (x, y, d): (&[f32], &[f32], &[f32]),
+    (k, a, b, mu): (f32, f32, f32, f32),
+    mask: impl Fn(f32) -> f32,
+) {
+    let values = dst.iter_mut().zip(x).zip(y).zip(d);
+    match res {
+        Some(res) => {
+            for ((((dx, &x), &y), &d), dr) in values.zip(res) {
+                let g = mask(y) * d;
+                *dr = g;
+                *dx = k * (g - a - (x - mu) * b);
+            }
+        }
+        None => {
+            for (((dx, &x), &y), &d) in values {
+                let g = mask(y) * d;
+                *dx = k * (g - a - (x - mu) * b);
+            }
+        }
+    }
 }
 
 /// The gradients of [`batch_norm_train_forward`] from the output gradient: `grad_input`,
@@ -207,7 +306,7 @@ pub fn batch_norm_train_backward(
                     &output[range.clone()],
                     &grad_output[range],
                 );
-                let (s, q) = gradient_sums(x, y, d, mu as f32, act);
+                let (s, q) = with_mask!(act, |m| gradient_sums(x, y, d, mu as f32, m));
                 (sum_g, sum_gx) = (sum_g + s, sum_gx + q);
             }
             let sum_gxhat = sum_gx * inv_std;
@@ -220,25 +319,15 @@ pub fn batch_norm_train_backward(
                 let dst = unsafe { dx.slice(range.clone()) };
                 // SAFETY: as above, in the residual's gradient.
                 let res = dr.map(|p| unsafe { p.slice(range.clone()) });
-                let src = input[range.clone()]
-                    .iter()
-                    .zip(&output[range.clone()])
-                    .zip(&grad_output[range]);
-                match res {
-                    Some(res) => {
-                        for (i, ((&x, &y), &d)) in src.enumerate() {
-                            let g = act.derivative_at_output(y) * d;
-                            res[i] = g;
-                            dst[i] = k * (g - a - (x - mu) * b);
-                        }
-                    }
-                    None => {
-                        for (i, ((&x, &y), &d)) in src.enumerate() {
-                            let g = act.derivative_at_output(y) * d;
-                            dst[i] = k * (g - a - (x - mu) * b);
-                        }
-                    }
-                }
+                let (x, y) = (&input[range.clone()], &output[range.clone()]);
+                let coefficients = (k, a, b, mu);
+                with_mask!(act, |m| input_gradient(
+                    dst,
+                    res,
+                    (x, y, &grad_output[range]),
+                    coefficients,
+                    m
+                ));
             }
         });
     Ok(())

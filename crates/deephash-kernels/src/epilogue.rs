@@ -18,23 +18,12 @@ pub enum Activation {
 
 impl Activation {
     #[inline(always)]
-    pub(crate) fn apply(self, x: f32) -> f32 {
+    fn apply(self, x: f32) -> f32 {
         match self {
             Self::Identity => x,
             Self::Relu => x.max(0.0),
             Self::Relu6 => x.clamp(0.0, 6.0),
         }
-    }
-
-    /// The derivative at the input that gave output `y` (PyTorch's convention: 0 at the kinks).
-    #[inline(always)]
-    pub(crate) fn derivative_at_output(self, y: f32) -> f32 {
-        let inside = match self {
-            Self::Identity => true,
-            Self::Relu => y > 0.0,
-            Self::Relu6 => y > 0.0 && y < 6.0,
-        };
-        if inside { 1.0 } else { 0.0 }
     }
 }
 
