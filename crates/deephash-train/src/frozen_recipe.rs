@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::config::LoopConfig;
 use crate::loss::LossKind;
-use crate::sampler::{epoch_rng, pk_batches};
+use deephash_data::sampler::{epoch_rng, pk_batches};
 
 /// The least number of optimiser steps of a frozen run.
 pub const MIN_STEPS: usize = 300;

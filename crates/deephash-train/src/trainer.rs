@@ -15,7 +15,7 @@ use crate::config::LoopConfig;
 use crate::loss::{HashCentres, LabelSets};
 use crate::module_step::TrainModule;
 use crate::run_dir::{CheckpointState, EpochMetrics, RunDir};
-use crate::sampler::{epoch_rng, pk_batches};
+use deephash_data::sampler::{epoch_rng, pk_batches};
 
 /// Forward pass of one batch: `(module, sample indices, augmentation seed) -> [n, bits]`.
 pub type BatchForward<'a, M> = dyn Fn(&M, &[usize], u64) -> Result<Tensor<2>, TrainError> + 'a;
