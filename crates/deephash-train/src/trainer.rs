@@ -90,7 +90,7 @@ pub fn train_loop<M: TrainModule>(
         );
         bars.start_epoch(epoch, plan.len(), state.step);
         let mut seen = 0usize;
-        let mut lr = cfg.schedule.lr(epoch, 0.0);
+        let mut lr = cfg.schedule.lr(epoch, 0.0, cfg.epochs);
         for (step, batch) in plan.iter().enumerate().skip(state.step) {
             if opts
                 .interrupt
@@ -104,7 +104,9 @@ pub fn train_loop<M: TrainModule>(
                     run: run.root().to_path_buf(),
                 });
             }
-            lr = cfg.schedule.lr(epoch, step as f64 / plan.len() as f64);
+            lr = cfg
+                .schedule
+                .lr(epoch, step as f64 / plan.len() as f64, cfg.epochs);
             let h = forward(&module, batch, augmentation_seed(cfg.seed, epoch, step))?;
             let labels =
                 LabelSets::multi(batch.iter().map(|&i| samples.labels[i].clone()).collect());
