@@ -60,13 +60,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the demo folder", args.out.display()))?;
-    eprintln!(
-        "deephash demo: small CNN on the bundled Fashion-MNIST subset, {} bits",
-        bits.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("/")
-    );
+    let list: Vec<String> = bits.iter().map(ToString::to_string).collect();
+    let list = list.join("/");
+    eprintln!("deephash demo: small CNN on the bundled Fashion-MNIST subset, {list} bits");
     let run_dir = |b: usize| args.out.join("runs").join(format!("fm{b}"));
     let base = run_dir(longest);
     let options = TrainOptions {
@@ -74,13 +70,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         interrupt: Some(install_ctrlc()?),
         ..TrainOptions::default()
     };
+    // The longest first: the shorter ones train on its frozen backbone.
     let mut train_seconds = Vec::new();
-    let t = Instant::now();
-    train(&args, longest, &base, None, &options)?;
-    train_seconds.push((longest, t.elapsed().as_secs_f64()));
-    for &b in bits.iter().filter(|&&b| b != longest) {
+    for b in std::iter::once(longest).chain(bits.iter().copied().filter(|&b| b != longest)) {
         let t = Instant::now();
-        train(&args, b, &run_dir(b), Some(&base), &options)?;
+        let frozen_on = (b != longest).then_some(base.as_path());
+        train(&args, b, &run_dir(b), frozen_on, &options)?;
         train_seconds.push((b, t.elapsed().as_secs_f64()));
     }
     train_seconds.sort_by_key(|(b, _)| *b);
@@ -96,7 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let runs: Vec<PathBuf> = bits.iter().map(|&b| run_dir(b)).collect();
     let title = "deephash demo: Fashion-MNIST subset, small CNN";
     let done = report_runs(&args.out, &runs, &args.device, title, model, times)?;
-    let (dataset, report, metrics) = (&done.dataset, &done.report, &done.metrics);
+    let dataset = &done.dataset;
     let results: Vec<_> = done.evals.iter().map(|e| e.report.clone()).collect();
     println!(
         "\nTest queries vs the training database ({} queries, {} database images):",
@@ -106,8 +101,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     print!("{}", map_table_text(&results));
     println!(
         "\nreport: {}\nmetrics: {}\nruns: {}\ntotal time: {:.1} s",
-        report.display(),
-        metrics.display(),
+        done.report.display(),
+        done.metrics.display(),
         args.out.join("runs").display(),
         started.elapsed().as_secs_f64()
     );

@@ -5,7 +5,7 @@
 //! protocol (epoch chosen on a validation split carved from the training split, then every
 //! test image queries the training split once), next to the seed's published mAP.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -63,8 +63,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut train_seconds = Vec::new();
     for &bits in &args.bits {
         let run = out.join(format!("{}{bits}", args.seed.dataset));
+        let taken = run.join("config.toml").is_file();
+        let why = "already holds a run; remove it or choose another --out";
+        anyhow::ensure!(!taken, "{} {why}", run.display());
         let t = Instant::now();
-        train(&args, bits, &run, &options)?;
+        train_one(
+            &run,
+            bits,
+            &args.seed.settings(bits).run_config()?,
+            &options,
+        )?;
         train_seconds.push(t.elapsed().as_secs_f64());
         runs.push(run);
     }
@@ -87,24 +95,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let results = out.join("results.md");
     std::fs::write(&results, &table)
         .with_context(|| format!("{}: cannot write the results", results.display()))?;
-    let (metrics, report) = (&done.metrics, &done.report);
     print!("{table}");
     println!(
         "\nresults: {}\nmetrics: {}\nreport: {}",
         results.display(),
-        metrics.display(),
-        report.display()
+        done.metrics.display(),
+        done.report.display()
     );
     Ok(())
-}
-
-/// Trains one code length with the seed's settings, in this process.
-fn train(args: &Args, bits: usize, run: &Path, options: &TrainOptions) -> anyhow::Result<()> {
-    if run.join("config.toml").is_file() {
-        bail!(
-            "{} already holds a run; remove it or choose another --out",
-            run.display()
-        );
-    }
-    train_one(run, bits, &args.seed.settings(bits).run_config()?, options)
 }

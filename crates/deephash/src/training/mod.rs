@@ -39,10 +39,12 @@ use std::time::Instant;
 
 use deephash_data::Sample;
 use deephash_train::dataset_source::DatasetSource;
+use deephash_train::frozen_select::CandidateScore;
+use deephash_train::loss::LossKind;
 use deephash_train::memory_source::training_transforms;
 use deephash_train::split::validation_split;
 use deephash_train::trainer::LoopOptions;
-use deephash_train::{ImageSource, RunConfig, RunDir, TrainMode};
+use deephash_train::{Embeddings, ImageSource, RunConfig, RunDir, TrainMode};
 
 use crate::evaluation::{cache_root, run_dataset};
 use crate::{DeviceSpec, Result};
@@ -86,6 +88,10 @@ struct TrainRows<'a> {
     val: &'a [usize],
 }
 
+/// What training hands to the final evaluation: the training split's outputs when the mode
+/// already made them (frozen), the final loss, the candidates' scores.
+type Trained = (Option<Embeddings>, LossKind, Vec<CandidateScore>);
+
 /// Trains the run `run` as `config` says, then evaluates it.
 fn train_in(run: &RunDir, config: &RunConfig, options: &TrainOptions) -> Result<TrainOutcome> {
     let started = Instant::now();
@@ -96,37 +102,12 @@ fn train_in(run: &RunDir, config: &RunConfig, options: &TrainOptions) -> Result<
         .clone()
         .unwrap_or_else(|| cache_root(run.root()));
     let train = image_source(config, dataset.train, "train", &cache)?;
-    let labels = train.labels();
-    let (train_rows, val_rows) =
-        validation_split(&labels, config.data.val_fraction, config.train.seed);
-    tracing::info!(
-        train = train_rows.len(),
-        val = val_rows.len(),
-        "validation split"
-    );
-    let rows = TrainRows {
-        source: &train,
-        train: &train_rows,
-        val: &val_rows,
-    };
-    let opts = LoopOptions {
-        quiet: options.quiet,
-        interrupt: options.interrupt.clone(),
-        stop_after_epochs: options.stop_after,
-    };
-    let (database, loss, selection) = match config.train.mode {
-        TrainMode::Frozen => {
-            match frozen::train_frozen_run(run, config, &device, &rows, &cache, &opts)? {
-                Some(t) => (Some(t.database), t.loss, t.scores),
-                None => return Ok(stopped(run)),
-            }
-        }
-        TrainMode::Finetune => {
-            if !finetune::train_finetune_run(run, config, &device, &rows, &opts)? {
-                return Ok(stopped(run));
-            }
-            (None, config.train.loss.kind, Vec::new())
-        }
+    let Some((database, loss, selection)) =
+        train_mode(run, config, &device, &train, &cache, options)?
+    else {
+        return Ok(TrainOutcome::Stopped {
+            run: run.root().to_path_buf(),
+        });
     };
     let test = image_source(config, dataset.test, "test", &cache)?;
     let report = final_eval::final_metrics(run, &device, &test, &train, database)?;
@@ -140,10 +121,36 @@ fn train_in(run: &RunDir, config: &RunConfig, options: &TrainOptions) -> Result<
     })))
 }
 
-fn stopped(run: &RunDir) -> TrainOutcome {
-    TrainOutcome::Stopped {
-        run: run.root().to_path_buf(),
-    }
+/// Carves the validation split and trains in the run's mode; `None` when stopped early.
+fn train_mode(
+    run: &RunDir,
+    config: &RunConfig,
+    device: &DeviceSpec,
+    train: &DatasetSource,
+    cache: &Path,
+    options: &TrainOptions,
+) -> Result<Option<Trained>> {
+    let labels = train.labels();
+    let (train_rows, val_rows) =
+        validation_split(&labels, config.data.val_fraction, config.train.seed);
+    let (n_train, n_val) = (train_rows.len(), val_rows.len());
+    tracing::info!(train = n_train, val = n_val, "validation split");
+    let rows = TrainRows {
+        source: train,
+        train: &train_rows,
+        val: &val_rows,
+    };
+    let opts = LoopOptions {
+        quiet: options.quiet,
+        interrupt: options.interrupt.clone(),
+        stop_after_epochs: options.stop_after,
+    };
+    Ok(match config.train.mode {
+        TrainMode::Frozen => frozen::train_frozen_run(run, config, device, &rows, cache, &opts)?
+            .map(|t| (Some(t.database), t.loss, t.scores)),
+        TrainMode::Finetune => finetune::train_finetune_run(run, config, device, &rows, &opts)?
+            .then_some((None, config.train.loss.kind, Vec::new())),
+    })
 }
 
 /// The image source of one split of the run's data set, with the run's training and
