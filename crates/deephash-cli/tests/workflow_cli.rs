@@ -10,35 +10,19 @@ use std::process::Command;
 
 use common::{deephash, ok, one_line_error};
 
+use deephash::training::{TrainSettings, untrained_run};
 use deephash_codes::CodeDb;
-use deephash_model::{BackboneKind, HashNetConfig, HeadKind, cpu_device};
-use deephash_train::checkpoint::save_module;
-use deephash_train::{DataSpec, RunConfig, RunDir, TrainMode, recipe};
 
 /// A finished run of a randomly initialised small-cnn with `bits`-bit codes (its data: the
 /// first 20 images per class of the bundled Fashion-MNIST subset).
 fn random_run(root: &Path, bits: usize) -> PathBuf {
-    let kind = BackboneKind::SmallCnn;
-    let model = HashNetConfig::new(kind, HeadKind::Linear, bits);
-    let config = RunConfig {
-        backbone: kind,
-        weights: None,
-        model: model.clone(),
-        data: DataSpec {
-            dataset: "fashion-mnist".into(),
-            data_dir: None,
-            val_fraction: 0.1,
-            views: 0,
-            max_per_class: Some(20),
-            skip_bad: false,
-            augment: true,
-        },
-        train: recipe::loop_config(kind, TrainMode::Finetune, bits),
-        device: "cpu".into(),
+    let settings = TrainSettings {
+        bits,
+        max_per_class: Some(20),
+        ..TrainSettings::default()
     };
     let path = root.join("run");
-    let run = RunDir::create(&path, &config).unwrap();
-    save_module(&model.init(&cpu_device()).unwrap(), &run.model_path()).unwrap();
+    untrained_run(&path, &settings.run_config().unwrap()).unwrap();
     path
 }
 

@@ -48,4 +48,4 @@ pub mod sampler;
 
 pub use cache::DecodedCache;
 pub use loader::{Batch, BatchLoader, LoaderConfig, load_batches, make_batch};
-pub use sampler::{PkSampler, sequential_batches};
+pub use sampler::{epoch_rng, pk_batches, sequential_batches};

@@ -1,98 +1,102 @@
-//! The P x K class-balanced batch sampler of triplet training.
+//! The one P x K class-balanced batch sampler of triplet training (used by the training loop
+//! and the frozen recipe), and sequential batches for evaluation.
+//!
+//! The P x K rules, per epoch (a pure function of `(seed, epoch)`, so a resumed run sees
+//! exactly the batches of an uninterrupted one):
+//! - samples are grouped by their first label; each class's samples are shuffled and cut into
+//!   chunks of K;
+//! - a short last chunk is topped up with other samples of its class, so a class with fewer
+//!   than K samples repeats some; a class with a single sample has no positive and only
+//!   provides negatives (it is kept);
+//! - chunks are dealt into batches of P distinct classes, classes with the most chunks left
+//!   first (random among equals); when fewer than P classes have chunks left, the last
+//!   batches hold fewer classes (nothing is dropped: an epoch visits every sample about once);
+//! - the batches are shuffled.
+
+use std::collections::BTreeMap;
 
 use rand::SeedableRng;
-use rand::seq::{IndexedRandom, SliceRandom};
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::error::{DataError, Result};
-
-/// Draws batches of `p` classes x `k` images (the seed: 10 x 8 = 80), seeded per epoch.
-///
-/// Rule, per epoch: the images of each class (by first label) are shuffled and cut into groups of
-/// `k`; a last, short group is filled up with images of the same class drawn at random (so a class
-/// with fewer than `k` images appears with repeats). Classes with a single image are left out: they
-/// cannot give a positive pair. The groups are shuffled and dealt into batches of `p` groups of
-/// distinct classes; groups that cannot complete a batch are dropped. So each epoch sees almost
-/// every image once, and every batch has exactly `p * k` entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PkSampler {
-    /// Classes per batch.
-    pub p: usize,
-    /// Images per class in a batch.
-    pub k: usize,
-    /// Base seed; each epoch uses `seed` mixed with the epoch number.
-    pub seed: u64,
+/// The random generator of `epoch` in a run seeded with `seed`.
+pub fn epoch_rng(seed: u64, epoch: usize) -> ChaCha8Rng {
+    let mixed = seed
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(epoch as u64 + 1)
+        .rotate_left(17);
+    ChaCha8Rng::seed_from_u64(mixed)
 }
 
-impl PkSampler {
-    /// The seed project's 10 x 8.
-    pub fn new(p: usize, k: usize, seed: u64) -> Self {
-        Self { p, k, seed }
+/// Batches of `classes_per_batch` classes x `per_class` samples (the seed: 10 x 8 = 80).
+///
+/// One epoch visits every sample about once: each class's samples are shuffled and cut
+/// into chunks of `per_class`; a short last chunk is topped up with other samples of the
+/// class (so a class with fewer than K samples repeats some of them, and a class with a
+/// single sample has no positive and only provides negatives). Chunks are dealt into
+/// batches of P distinct classes in random order; when fewer than P classes have chunks
+/// left, the last batch holds fewer classes. Samples keyed by their first label.
+pub fn pk_batches(
+    labels: &[Vec<u32>],
+    candidates: &[usize],
+    classes_per_batch: usize,
+    per_class: usize,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<usize>> {
+    let per_class = per_class.max(1);
+    let mut chunks: BTreeMap<u32, Vec<Vec<usize>>> = BTreeMap::new();
+    let mut by_class: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for &i in candidates {
+        by_class
+            .entry(labels[i].first().copied().unwrap_or(u32::MAX))
+            .or_default()
+            .push(i);
     }
-
-    /// The batches (sample indices) of epoch `epoch` for samples with these `labels`.
-    pub fn epoch(&self, labels: &[Vec<u32>], epoch: u64) -> Result<Vec<Vec<usize>>> {
-        if self.p == 0 || self.k == 0 {
-            return Err(DataError::Invalid(
-                "P x K sampler: P and K must be at least 1".into(),
-            ));
-        }
-        let mut rng = ChaCha8Rng::seed_from_u64(mix(self.seed, epoch));
-        let classes = group_by_class(labels);
-        let usable = classes.iter().filter(|c| c.len() >= 2).count();
-        if usable < self.p {
-            return Err(DataError::Invalid(format!(
-                "P x K sampler: {} classes per batch requested, only {usable} classes have two or more images",
-                self.p
-            )));
-        }
-        let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
-        for (class, members) in classes.iter().enumerate().filter(|(_, m)| m.len() >= 2) {
-            let mut members = members.clone();
-            members.shuffle(&mut rng);
-            for chunk in members.chunks(self.k) {
-                let mut g = chunk.to_vec();
-                while g.len() < self.k {
-                    g.push(*members.choose(&mut rng).expect("non-empty class"));
+    for (class, mut members) in by_class {
+        members.shuffle(rng);
+        let mut list: Vec<Vec<usize>> = members.chunks(per_class).map(<[usize]>::to_vec).collect();
+        if let Some(last) = list.last_mut() {
+            let mut k = 0;
+            while last.len() < per_class && members.len() > 1 {
+                let candidate = members[k % members.len()];
+                if !last.contains(&candidate) || members.len() < per_class {
+                    last.push(candidate);
                 }
-                groups.push((class, g));
+                k += 1;
             }
         }
-        groups.shuffle(&mut rng);
-        Ok(deal(groups, self.p))
+        chunks.insert(class, list);
     }
+    deal(chunks, classes_per_batch.max(1), rng)
 }
 
-/// Sample indices of each class (by first label), classes in label order.
-fn group_by_class(labels: &[Vec<u32>]) -> Vec<Vec<usize>> {
-    let n = labels
-        .iter()
-        .filter_map(|l| l.first())
-        .max()
-        .map_or(0, |&m| m as usize + 1);
-    let mut classes = vec![Vec::new(); n];
-    for (i, l) in labels.iter().enumerate() {
-        if let Some(&c) = l.first() {
-            classes[c as usize].push(i);
-        }
-    }
-    classes
-}
-
-/// Deals groups into batches of `p` groups with distinct classes, in order.
-fn deal(groups: Vec<(usize, Vec<usize>)>, p: usize) -> Vec<Vec<usize>> {
+/// Deals per-class chunks into batches of distinct classes.
+fn deal(
+    mut chunks: BTreeMap<u32, Vec<Vec<usize>>>,
+    classes_per_batch: usize,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<usize>> {
     let mut batches = Vec::new();
-    let mut open: Vec<Vec<(usize, Vec<usize>)>> = Vec::new();
-    for g in groups {
-        let slot = open.iter().position(|b| b.iter().all(|(c, _)| *c != g.0));
-        match slot {
-            Some(i) => open[i].push(g),
-            None => open.push(vec![g]),
+    loop {
+        let mut open: Vec<u32> = chunks
+            .iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(&c, _)| c)
+            .collect();
+        if open.is_empty() {
+            break;
         }
-        if let Some(i) = open.iter().position(|b| b.len() == p) {
-            batches.push(open.remove(i).into_iter().flat_map(|(_, g)| g).collect());
-        }
+        // Prefer classes with the most chunks left, random among equals.
+        open.shuffle(rng);
+        open.sort_by_key(|c| std::cmp::Reverse(chunks[c].len()));
+        let batch: Vec<usize> = open
+            .iter()
+            .take(classes_per_batch)
+            .flat_map(|c| chunks.get_mut(c).and_then(Vec::pop).unwrap_or_default())
+            .collect();
+        batches.push(batch);
     }
+    batches.shuffle(rng);
     batches
 }
 
@@ -119,65 +123,52 @@ pub fn mix(seed: u64, n: u64) -> u64 {
 mod tests {
     use super::*;
 
-    fn labels(counts: &[usize]) -> Vec<Vec<u32>> {
-        counts
-            .iter()
-            .enumerate()
-            .flat_map(|(c, &n)| std::iter::repeat_n(vec![c as u32], n))
-            .collect()
-    }
-
     #[test]
-    fn batches_are_p_classes_of_k() {
-        let l = labels(&[20, 17, 9, 30, 8, 12]);
-        let s = PkSampler::new(3, 4, 7);
-        let batches = s.epoch(&l, 0).unwrap();
-        // 26 groups of 4 -> at most 8 batches of 3 groups.
-        assert!(batches.len() >= 7, "{} batches", batches.len());
+    fn batches_are_p_by_k_and_cover_every_sample() {
+        let labels: Vec<Vec<u32>> = (0..400).map(|i| vec![(i % 10) as u32]).collect();
+        let all: Vec<usize> = (0..400).collect();
+        let batches = pk_batches(&labels, &all, 5, 8, &mut epoch_rng(1, 0));
+        assert_eq!(batches.len(), 10);
+        let mut seen = vec![0; 400];
         for b in &batches {
-            assert_eq!(b.len(), 12);
-            let classes: Vec<u32> = b.chunks(4).map(|g| l[g[0]][0]).collect();
-            for g in b.chunks(4) {
-                assert!(
-                    g.iter().all(|&i| l[i][0] == l[g[0]][0]),
-                    "group mixes classes"
-                );
+            assert_eq!(b.len(), 40);
+            let mut classes: Vec<u32> = b.iter().map(|&i| labels[i][0]).collect();
+            classes.sort_unstable();
+            classes.dedup();
+            assert_eq!(classes.len(), 5);
+            for &i in b {
+                seen[i] += 1;
             }
-            let mut d = classes.clone();
-            d.sort();
-            d.dedup();
-            assert_eq!(d.len(), 3, "classes repeat in a batch: {classes:?}");
         }
+        assert!(seen.iter().all(|&s| s == 1));
     }
 
     #[test]
-    fn small_classes_repeat_and_singletons_are_left_out() {
-        let l = labels(&[3, 1, 10, 10]);
-        let batches = PkSampler::new(2, 4, 1).epoch(&l, 0).unwrap();
-        assert!(
-            batches.iter().flatten().all(|&i| l[i][0] != 1),
-            "singleton class used"
-        );
-        assert!(
-            batches.iter().flatten().any(|&i| l[i][0] == 0),
-            "small class never used"
-        );
+    fn same_seed_and_epoch_same_batches() {
+        let labels: Vec<Vec<u32>> = (0..90).map(|i| vec![(i % 3) as u32]).collect();
+        let all: Vec<usize> = (0..90).collect();
+        let a = pk_batches(&labels, &all, 2, 4, &mut epoch_rng(3, 5));
+        let b = pk_batches(&labels, &all, 2, 4, &mut epoch_rng(3, 5));
+        let c = pk_batches(&labels, &all, 2, 4, &mut epoch_rng(3, 6));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
     }
 
     #[test]
-    fn seeded_and_epochs_differ() {
-        let l = labels(&[10; 8]);
-        let s = PkSampler::new(4, 2, 3);
-        assert_eq!(s.epoch(&l, 1).unwrap(), s.epoch(&l, 1).unwrap());
-        assert_ne!(s.epoch(&l, 1).unwrap(), s.epoch(&l, 2).unwrap());
-    }
-
-    #[test]
-    fn too_few_classes_is_an_error() {
-        let err = PkSampler::new(5, 2, 0)
-            .epoch(&labels(&[4, 4, 1]), 0)
-            .unwrap_err();
-        assert!(err.to_string().contains("only 2 classes"), "{err}");
+    fn small_classes_are_topped_up() {
+        let labels = vec![
+            vec![0],
+            vec![0],
+            vec![0],
+            vec![1],
+            vec![1],
+            vec![1],
+            vec![1],
+        ];
+        let all: Vec<usize> = (0..7).collect();
+        let batches = pk_batches(&labels, &all, 2, 4, &mut epoch_rng(0, 0));
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].len(), 8);
     }
 
     #[test]

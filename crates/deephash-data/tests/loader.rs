@@ -4,8 +4,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use deephash_data::{
-    DatasetKind, DatasetSpec, DecodedCache, LoaderConfig, Normalization, PkSampler, Sample,
-    TransformConfig, load_batches, sequential_batches,
+    DatasetKind, DatasetSpec, DecodedCache, LoaderConfig, Normalization, Sample, TransformConfig,
+    epoch_rng, load_batches, pk_batches, sequential_batches,
 };
 
 fn write_image(path: &Path, shade: u8, w: u32) {
@@ -54,7 +54,8 @@ fn pk_batches_have_shape_and_labels_and_cache_gives_the_same_pixels() {
     let dir = tempfile::tempdir().unwrap();
     let s = Arc::new(samples(&dir.path().join("data")));
     let labels: Vec<Vec<u32>> = s.iter().map(|x| x.labels.clone()).collect();
-    let batches = PkSampler::new(3, 2, 0).epoch(&labels, 0).unwrap();
+    let all: Vec<usize> = (0..labels.len()).collect();
+    let batches = pk_batches(&labels, &all, 3, 2, &mut epoch_rng(0, 0));
     let direct: Vec<_> = load_batches(s.clone(), batches.clone(), config(), None)
         .map(Result::unwrap)
         .collect();

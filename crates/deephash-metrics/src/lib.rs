@@ -7,7 +7,8 @@
 //! precision@k, precision and recall within a Hamming radius, the
 //! precision-recall curve over all radii, a precision@k curve and the histogram
 //! of distances of relevant and irrelevant pairs. The result, [`EvalReport`],
-//! is the one JSON shape of metrics in deephash.
+//! is the one JSON shape of metrics in deephash (its `Display` is the console summary);
+//! [`evaluate_files`] reads code and label files and names the file at fault in its errors.
 //!
 //! Rules, applied everywhere:
 //! - relevance is a shared label ([`deephash_codes::Labels::relevant`]);
@@ -24,15 +25,18 @@ mod average_precision;
 mod config;
 mod error;
 mod evaluate;
+mod files;
 mod harmonic;
 mod query;
 mod relevance;
 mod report;
 mod scan;
+mod summary;
 mod sums;
 
 pub use average_precision::{average_precision, tie_aware_average_precision};
 pub use config::{DEFAULT_K, DEFAULT_RADIUS, EvalConfig};
 pub use error::{MetricsError, Side};
 pub use evaluate::evaluate;
+pub use files::{EvalFiles, FileEvalError, evaluate_files};
 pub use report::{DistanceHistogram, EvalReport, PrPoint, PrecisionAtK};

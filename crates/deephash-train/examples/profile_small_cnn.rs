@@ -11,6 +11,7 @@
 use std::time::Instant;
 
 use burn::tensor::{Device, Tensor, TensorData};
+use deephash_data::sampler::{epoch_rng, pk_batches};
 use deephash_data::{DatasetKind, DatasetSpec, Split};
 use deephash_model::{BackboneConfig, BackboneKind, HashNetConfig, HeadKind};
 use deephash_train::ImageSource;
@@ -19,7 +20,6 @@ use deephash_train::loss::LabelSets;
 use deephash_train::memory_source::transforms_for;
 use deephash_train::module_step::TrainModule;
 use deephash_train::recipe;
-use deephash_train::sampler::{epoch_rng, pk_batches};
 
 fn arg(i: usize, default: usize) -> usize {
     std::env::args()

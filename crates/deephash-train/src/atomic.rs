@@ -1,36 +1,14 @@
-//! Atomic file replacement: write a sibling temporary file, then rename it over the target,
-//! so a reader (or a resumed run after a crash) sees the old or the new file, never half.
+//! Atomic file replacement (the workspace's one writer, `deephash-atomic`), with the training
+//! crate's error naming the file: a reader (or a resumed run after a crash) sees the old or
+//! the new file, never half.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::TrainError;
 
-/// The temporary sibling used while writing `path`.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
 /// Replaces `path` with `bytes` atomically (data flushed to disk before the rename).
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    result.map_err(|e| TrainError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
-}
-
-/// Runs `save` on the temporary sibling of `path`, then renames it over `path`.
-pub fn write_with(
-    path: &Path,
-    save: impl FnOnce(&Path) -> Result<(), TrainError>,
-) -> Result<(), TrainError> {
-    let tmp = temp_path(path);
-    save(&tmp)?;
-    std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
+    deephash_atomic::write_atomically(path, |file| file.write_all(bytes))
+        .map_err(|e| TrainError::io(path, e))
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::config::LoopConfig;
 use crate::loss::LossKind;
-use crate::sampler::{epoch_rng, pk_batches};
+use deephash_data::sampler::{epoch_rng, pk_batches};
 
 /// The least number of optimiser steps of a frozen run.
 pub const MIN_STEPS: usize = 300;
@@ -46,7 +46,6 @@ pub fn adapt_frozen(cfg: &LoopConfig, labels: &[Vec<u32>], rows: &[usize]) -> Lo
     );
     let per_epoch = plan.len().max(1);
     out.epochs = cfg.epochs.max(MIN_STEPS.div_ceil(per_epoch));
-    out.schedule.epochs = out.epochs;
     out.validate_every = (out.epochs / VALIDATIONS).max(1);
     out.standardize = true;
     out
@@ -92,7 +91,6 @@ mod tests {
         let out = adapt_frozen(&cfg, &l, &rows);
         assert_eq!((out.classes_per_batch, out.per_class), (12, 11));
         assert_eq!(out.epochs, MIN_STEPS, "one step per epoch");
-        assert_eq!(out.schedule.epochs, out.epochs);
         assert_eq!(out.validate_every, 10);
         assert!(out.standardize);
     }

@@ -33,7 +33,6 @@ pub mod optim;
 pub mod recipe;
 pub mod run_config;
 pub mod run_dir;
-pub mod sampler;
 pub mod schedule;
 pub mod source;
 pub mod split;

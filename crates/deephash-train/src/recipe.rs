@@ -61,7 +61,6 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
                 gamma: 0.1,
             },
             warmup_epochs: 0,
-            epochs: 40,
         },
         backbone_lr_mult: 1.0,
         validate_every: 1,
@@ -82,7 +81,6 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
                 base_lr: 2e-3,
                 kind: ScheduleKind::Cosine { min_factor: 0.01 },
                 warmup_epochs: 1,
-                epochs: SMALL_CNN_EPOCHS,
             },
             validate_every: 4,
             ..base
@@ -98,7 +96,6 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
                 base_lr: 1e-3,
                 kind: ScheduleKind::Cosine { min_factor: 0.01 },
                 warmup_epochs: 0,
-                epochs: 30,
             },
             ..base
         },

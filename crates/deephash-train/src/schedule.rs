@@ -77,7 +77,9 @@ impl FromStr for ScheduleKind {
     }
 }
 
-/// A learning-rate schedule over `epochs` epochs with an optional linear warm-up.
+/// A learning-rate schedule with an optional linear warm-up, over the run's epochs
+/// ([`crate::LoopConfig::epochs`], the one place the length of a run is stored; run files
+/// written when the schedule kept its own copy still load, the copy is ignored).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Schedule {
     /// Base learning rate.
@@ -86,15 +88,14 @@ pub struct Schedule {
     pub kind: ScheduleKind,
     /// Warm-up epochs: the rate rises linearly from `base/warmup` to `base`.
     pub warmup_epochs: usize,
-    /// Total epochs of the run.
-    pub epochs: usize,
 }
 
 impl Schedule {
-    /// Learning rate for 0-based `epoch` at fraction `progress` in `[0, 1)` of the epoch.
+    /// Learning rate for 0-based `epoch` at fraction `progress` in `[0, 1)` of the epoch, in
+    /// a run of `epochs` epochs.
     ///
     /// Warm-up and cosine are evaluated per step (smooth), step decay per epoch.
-    pub fn lr(&self, epoch: usize, progress: f64) -> f64 {
+    pub fn lr(&self, epoch: usize, progress: f64, epochs: usize) -> f64 {
         let t = epoch as f64 + progress.clamp(0.0, 1.0);
         if (t as usize) < self.warmup_epochs {
             return self.base_lr * (t + 1.0).min(self.warmup_epochs as f64)
@@ -106,7 +107,7 @@ impl Schedule {
                 self.base_lr * gamma.powi((epoch / every.max(1)) as i32)
             }
             ScheduleKind::Cosine { min_factor } => {
-                let span = (self.epochs.saturating_sub(self.warmup_epochs)).max(1) as f64;
+                let span = (epochs.saturating_sub(self.warmup_epochs)).max(1) as f64;
                 let x = ((t - self.warmup_epochs as f64) / span).clamp(0.0, 1.0);
                 let factor = min_factor + (1.0 - min_factor) * 0.5 * (1.0 + (PI * x).cos());
                 self.base_lr * factor
@@ -124,7 +125,6 @@ mod tests {
             base_lr: 0.1,
             kind,
             warmup_epochs: warmup,
-            epochs: 10,
         }
     }
 
@@ -137,7 +137,7 @@ mod tests {
             },
             0,
         );
-        let lrs: Vec<f64> = (0..7).map(|e| s.lr(e, 0.5)).collect();
+        let lrs: Vec<f64> = (0..7).map(|e| s.lr(e, 0.5, 10)).collect();
         let want = [0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.001];
         for (got, want) in lrs.iter().zip(want) {
             assert!((got - want).abs() < 1e-12, "{lrs:?}");
@@ -147,18 +147,18 @@ mod tests {
     #[test]
     fn cosine_starts_at_base_and_ends_at_min() {
         let s = sched(ScheduleKind::Cosine { min_factor: 0.0 }, 0);
-        assert!((s.lr(0, 0.0) - 0.1).abs() < 1e-12);
-        assert!((s.lr(5, 0.0) - 0.05).abs() < 1e-12);
-        assert!(s.lr(9, 0.999) < 1e-4);
+        assert!((s.lr(0, 0.0, 10) - 0.1).abs() < 1e-12);
+        assert!((s.lr(5, 0.0, 10) - 0.05).abs() < 1e-12);
+        assert!(s.lr(9, 0.999, 10) < 1e-4);
     }
 
     #[test]
     fn warmup_rises_linearly_then_hands_over() {
         let s = sched(ScheduleKind::Constant, 4);
-        assert!((s.lr(0, 0.0) - 0.025).abs() < 1e-12);
-        assert!((s.lr(1, 0.0) - 0.05).abs() < 1e-12);
-        assert!((s.lr(3, 0.0) - 0.1).abs() < 1e-12);
-        assert!((s.lr(4, 0.0) - 0.1).abs() < 1e-12);
+        assert!((s.lr(0, 0.0, 10) - 0.025).abs() < 1e-12);
+        assert!((s.lr(1, 0.0, 10) - 0.05).abs() < 1e-12);
+        assert!((s.lr(3, 0.0, 10) - 0.1).abs() < 1e-12);
+        assert!((s.lr(4, 0.0, 10) - 0.1).abs() < 1e-12);
     }
 
     #[test]

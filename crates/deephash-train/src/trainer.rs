@@ -15,7 +15,7 @@ use crate::config::LoopConfig;
 use crate::loss::{HashCentres, LabelSets};
 use crate::module_step::TrainModule;
 use crate::run_dir::{CheckpointState, EpochMetrics, RunDir};
-use crate::sampler::{epoch_rng, pk_batches};
+use deephash_data::sampler::{epoch_rng, pk_batches};
 
 /// Forward pass of one batch: `(module, sample indices, augmentation seed) -> [n, bits]`.
 pub type BatchForward<'a, M> = dyn Fn(&M, &[usize], u64) -> Result<Tensor<2>, TrainError> + 'a;
@@ -90,7 +90,7 @@ pub fn train_loop<M: TrainModule>(
         );
         bars.start_epoch(epoch, plan.len(), state.step);
         let mut seen = 0usize;
-        let mut lr = cfg.schedule.lr(epoch, 0.0);
+        let mut lr = cfg.schedule.lr(epoch, 0.0, cfg.epochs);
         for (step, batch) in plan.iter().enumerate().skip(state.step) {
             if opts
                 .interrupt
@@ -104,7 +104,9 @@ pub fn train_loop<M: TrainModule>(
                     run: run.root().to_path_buf(),
                 });
             }
-            lr = cfg.schedule.lr(epoch, step as f64 / plan.len() as f64);
+            lr = cfg
+                .schedule
+                .lr(epoch, step as f64 / plan.len() as f64, cfg.epochs);
             let h = forward(&module, batch, augmentation_seed(cfg.seed, epoch, step))?;
             let labels =
                 LabelSets::multi(batch.iter().map(|&i| samples.labels[i].clone()).collect());

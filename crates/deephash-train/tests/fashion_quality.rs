@@ -98,7 +98,6 @@ fn small_cnn_from_scratch_on_fashion_mnist() {
         };
         if epochs > 0 {
             cfg.train.epochs = epochs;
-            cfg.train.schedule.epochs = epochs;
         }
         let run = RunDir::create(tmp.path(), &cfg).unwrap();
         let device = Device::flex().autodiff();

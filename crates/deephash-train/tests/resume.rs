@@ -49,7 +49,6 @@ fn loop_config() -> LoopConfig {
                 gamma: 0.1,
             },
             warmup_epochs: 1,
-            epochs: 6,
         },
         backbone_lr_mult: 1.0,
         validate_every: 1,

@@ -91,6 +91,22 @@ pub enum Error {
         /// Its size.
         len: usize,
     },
+    /// A report of several runs was asked for without any run.
+    #[error("no run to report (at least one code length is needed)")]
+    NoRuns,
+    /// Frozen-mode training without pretrained weights.
+    #[error("--mode frozen needs pretrained --weights (a random backbone gives useless features)")]
+    FrozenNeedsWeights,
+    /// The finished run given as weights has another backbone than the run to train.
+    #[error("--weights {weights}: the run's backbone is {theirs}, this run needs {ours}")]
+    BackboneMismatch {
+        /// The run given as weights.
+        weights: PathBuf,
+        /// Its backbone configuration.
+        theirs: String,
+        /// The configuration this run needs.
+        ours: String,
+    },
     /// The network's outputs could not be made into codes.
     #[error("the network produced codes that cannot be binarised")]
     Binarise(#[source] deephash_codes::CodesError),

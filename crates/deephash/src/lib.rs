@@ -15,6 +15,8 @@
 //!   and image, searched by image, file or code;
 //! - [`evaluation`]: a run evaluated the honest way (test queries against the training
 //!   split) and its report written;
+//! - [`training`]: a run trained from one typed configuration ([`training::TrainSettings`]
+//!   merged into the backbone's recipe), evaluated once on the test split;
 //! - [`write_code_file`]: codes to `.npy` or the own `.dhc` format.
 //!
 //! Errors are one [`Error`] whose variants keep the building block's error as their cause.
@@ -38,10 +40,12 @@ pub mod code_file;
 pub mod encoder;
 pub mod error;
 pub mod evaluation;
+pub mod features;
 pub mod labels;
 pub mod progress;
 pub mod retriever;
 pub mod thumbnail;
+pub mod training;
 
 pub use deephash_codes as codes;
 pub use deephash_data as data;

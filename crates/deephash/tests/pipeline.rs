@@ -6,34 +6,18 @@ use std::path::{Path, PathBuf};
 use deephash::data::{DEFAULT_MAX_PIXELS, DatasetKind, ImageSource};
 use deephash::index::IndexKind;
 use deephash::index::index_file::{write_index, write_index_with};
-use deephash::model::{BackboneKind, HashNetConfig, HeadKind, cpu_device};
-use deephash::train::checkpoint::save_module;
-use deephash::train::{DataSpec, RunConfig, RunDir, TrainMode, recipe};
+use deephash::training::{TrainSettings, untrained_run};
 use deephash::{DeviceSpec, Error, HashEncoder, Retriever, RetrieverOptions, Split, SplitRequest};
 
 /// A finished run of a randomly initialised small CNN with `bits`-bit codes.
 fn random_run(root: &Path, bits: usize) -> PathBuf {
-    let kind = BackboneKind::SmallCnn;
-    let model = HashNetConfig::new(kind, HeadKind::Linear, bits);
-    let config = RunConfig {
-        backbone: kind,
-        weights: None,
-        model: model.clone(),
-        data: DataSpec {
-            dataset: "fashion-mnist".into(),
-            data_dir: None,
-            val_fraction: 0.1,
-            views: 0,
-            max_per_class: Some(20),
-            skip_bad: false,
-            augment: true,
-        },
-        train: recipe::loop_config(kind, TrainMode::Finetune, bits),
-        device: "cpu".into(),
+    let settings = TrainSettings {
+        bits,
+        max_per_class: Some(20),
+        ..TrainSettings::default()
     };
     let path = root.join(format!("run{bits}"));
-    let run = RunDir::create(&path, &config).unwrap();
-    save_module(&model.init(&cpu_device()).unwrap(), &run.model_path()).unwrap();
+    untrained_run(&path, &settings.run_config().unwrap()).unwrap();
     path
 }
 

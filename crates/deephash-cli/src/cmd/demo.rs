@@ -6,16 +6,19 @@
 //! Only the longest code length is trained end to end; the shorter ones train their hash head
 //! on that run's frozen backbone (`deephash train --mode frozen --weights RUN`), seconds
 //! instead of minutes each, which keeps the whole demo within a few minutes on a laptop CPU.
+//! Every run trains in this process through [`deephash::training`].
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use deephash_metrics::EvalConfig;
-use deephash_report::{map_table_text, write_metrics_json};
+use deephash::DeviceSpec;
+use deephash::evaluation::report::report_runs;
+use deephash::report::map_table_text;
+use deephash::training::demo::{DEMO_EPOCHS, demo_model_fact, demo_settings};
+use deephash::training::{TrainOptions, install_ctrlc};
 
-use super::workflow::evaluation::{RunEval, evaluate_run, protocol_facts, write_report};
-use super::workflow::{run_train_child, train_command};
+use super::train::train_one;
 
 /// Arguments of `deephash demo`.
 #[derive(clap::Args, Debug)]
@@ -40,15 +43,11 @@ pub struct Args {
     pub max_per_class: Option<usize>,
     /// Compute device: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu", hide = true)]
-    pub device: String,
+    pub device: DeviceSpec,
     /// Logs only, no progress bars (passed to training).
     #[arg(long, hide = true)]
     pub quiet: bool,
 }
-
-/// Epochs of the demo's end-to-end run: fewer than the small CNN's full recipe
-/// (`deephash train`), so that the demo stays within about five minutes on 2 CPU cores.
-pub const DEMO_EPOCHS: usize = 8;
 
 /// Runs `deephash demo`.
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -61,57 +60,39 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the demo folder", args.out.display()))?;
-    eprintln!(
-        "deephash demo: small CNN on the bundled Fashion-MNIST subset, {} bits",
-        bits.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("/")
-    );
+    let list: Vec<String> = bits.iter().map(ToString::to_string).collect();
+    let list = list.join("/");
+    eprintln!("deephash demo: small CNN on the bundled Fashion-MNIST subset, {list} bits");
     let run_dir = |b: usize| args.out.join("runs").join(format!("fm{b}"));
     let base = run_dir(longest);
+    let options = TrainOptions {
+        quiet: args.quiet,
+        interrupt: Some(install_ctrlc()?),
+        ..TrainOptions::default()
+    };
+    // The longest first: the shorter ones train on its frozen backbone.
     let mut train_seconds = Vec::new();
-    let t = Instant::now();
-    train(&args, longest, &base, None)?;
-    train_seconds.push((longest, t.elapsed().as_secs_f64()));
-    for &b in bits.iter().filter(|&&b| b != longest) {
+    for b in std::iter::once(longest).chain(bits.iter().copied().filter(|&b| b != longest)) {
         let t = Instant::now();
-        train(&args, b, &run_dir(b), Some(&base))?;
+        let frozen_on = (b != longest).then_some(base.as_path());
+        train(&args, b, &run_dir(b), frozen_on, &options)?;
         train_seconds.push((b, t.elapsed().as_secs_f64()));
     }
     train_seconds.sort_by_key(|(b, _)| *b);
-    let mut evals: Vec<RunEval> = Vec::new();
-    let mut dataset = None;
-    for &b in &bits {
-        let (eval, data) = evaluate_run(&run_dir(b), &args.device, &EvalConfig::default())?;
-        evals.push(eval);
-        dataset = Some(data);
-    }
-    let dataset = dataset.context("no run was trained")?;
-    let results: Vec<_> = evals.iter().map(|e| e.report.clone()).collect();
-    let metrics = args.out.join("metrics.json");
-    write_metrics_json(&metrics, &results)?;
-    let mut facts = protocol_facts(&dataset, &evals);
-    facts.insert(
-        1,
-        (
-            "model".into(),
-            format!(
-                "small CNN trained from scratch at {longest} bits ({} epochs), linear hash head, \
-                 tanh, triplet loss; shorter codes: a head trained on its frozen backbone",
-                args.epochs
-            ),
-        ),
-    );
-    for (bits, s) in &train_seconds {
-        facts.push((format!("training time, {bits} bits"), format!("{s:.1} s")));
-    }
-    facts.push((
-        "total time".into(),
-        format!("{:.1} s", started.elapsed().as_secs_f64()),
-    ));
+    let model = demo_model_fact(longest, args.epochs);
+    let times = || {
+        let mut facts: Vec<(String, String)> = (train_seconds.iter())
+            .map(|(bits, s)| (format!("training time, {bits} bits"), format!("{s:.1} s")))
+            .collect();
+        let total = started.elapsed().as_secs_f64();
+        facts.push(("total time".into(), format!("{total:.1} s")));
+        facts
+    };
+    let runs: Vec<PathBuf> = bits.iter().map(|&b| run_dir(b)).collect();
     let title = "deephash demo: Fashion-MNIST subset, small CNN";
-    let report = write_report(&args.out, title, facts, &evals, &dataset)?;
+    let done = report_runs(&args.out, &runs, &args.device, title, model, times)?;
+    let dataset = &done.dataset;
+    let results: Vec<_> = done.evals.iter().map(|e| e.report.clone()).collect();
     println!(
         "\nTest queries vs the training database ({} queries, {} database images):",
         dataset.test.len(),
@@ -120,38 +101,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     print!("{}", map_table_text(&results));
     println!(
         "\nreport: {}\nmetrics: {}\nruns: {}\ntotal time: {:.1} s",
-        report.display(),
-        metrics.display(),
+        done.report.display(),
+        done.metrics.display(),
         args.out.join("runs").display(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
 }
 
-/// Trains one run with `deephash train` (a child process of this binary, so each run has
-/// its own Ctrl-C handling and the exact recipe of the train command), replacing an
-/// earlier demo run in the same place: end to end for `args.epochs` epochs, or, with
-/// `frozen_on`, only a hash head on the frozen backbone of that finished run.
-fn train(args: &Args, bits: usize, run: &Path, frozen_on: Option<&Path>) -> anyhow::Result<()> {
+/// Trains one run, replacing an earlier demo run in the same place: end to end for
+/// `args.epochs` epochs, or, with `frozen_on`, only a hash head on the frozen backbone of that
+/// finished run.
+fn train(
+    args: &Args,
+    bits: usize,
+    run: &Path,
+    frozen_on: Option<&Path>,
+    options: &TrainOptions,
+) -> anyhow::Result<()> {
     if run.join("config.toml").is_file() {
         std::fs::remove_dir_all(run)
             .with_context(|| format!("{}: cannot replace the earlier demo run", run.display()))?;
     }
-    let mut cmd = train_command()?;
-    cmd.args(["--dataset", "fashion-mnist", "--backbone", "small-cnn"])
-        .args(["--bits", &bits.to_string(), "--device", &args.device])
-        .arg("--out")
-        .arg(run);
-    match frozen_on {
-        Some(base) => {
-            cmd.args(["--mode", "frozen", "--weights"]).arg(base);
-        }
-        None => {
-            // Validated once, at the end: with the cosine schedule the last epoch is the
-            // one selected anyway, and each validation costs an encoding of the split.
-            let epochs = args.epochs.to_string();
-            cmd.args(["--epochs", &epochs, "--validate-every", &epochs]);
-        }
-    }
-    run_train_child(cmd, bits, run, args.max_per_class, args.quiet)
+    let settings = demo_settings(
+        bits,
+        frozen_on,
+        args.epochs,
+        args.device,
+        args.max_per_class,
+    );
+    train_one(run, bits, &settings.run_config()?, options)
 }

@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, anyhow};
-use deephash_codes::{CodeMatrix, Labels, read_codes, read_labels};
-use deephash_metrics::{DEFAULT_RADIUS, EvalConfig, EvalReport, MetricsError, Side, evaluate};
+use deephash_metrics::{DEFAULT_RADIUS, EvalConfig, EvalFiles, evaluate_files};
 
 /// Arguments of `deephash eval`.
 ///
@@ -47,14 +46,6 @@ pub struct Args {
     pub device: deephash::DeviceSpec,
 }
 
-/// The four input files, once all are known.
-struct Inputs<'a> {
-    query_codes: &'a Path,
-    query_labels: &'a Path,
-    db_codes: &'a Path,
-    db_labels: &'a Path,
-}
-
 /// Runs `deephash eval`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = EvalConfig {
@@ -66,16 +57,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(run) = &args.run {
         return eval_run(run, &args.device, &config, args.json);
     }
-    let inputs = inputs(&args)?;
     let started = Instant::now();
-    let query = read_codes(inputs.query_codes)?;
-    let query_labels = read_labels(inputs.query_labels)?;
-    let db = read_codes(inputs.db_codes)?;
-    let db_labels = read_labels(inputs.db_labels)?;
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "read the inputs");
-    let started = Instant::now();
-    let report = evaluate(&query, &query_labels, &db, &db_labels, &config)
-        .map_err(|err| name_the_file(err, &inputs, &query, &db, &db_labels))?;
+    let report = evaluate_files(&inputs(&args)?, &config)?;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "evaluated");
     if args.json {
         println!(
@@ -83,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             serde_json::to_string(&report).context("cannot write the metrics as JSON")?
         );
     } else {
-        print!("{}", table(&report));
+        print!("{report}");
     }
     Ok(())
 }
@@ -112,8 +95,8 @@ fn eval_run(
 }
 
 /// The four paths, or an error naming the first missing option.
-fn inputs(args: &Args) -> anyhow::Result<Inputs<'_>> {
-    Ok(Inputs {
+fn inputs(args: &Args) -> anyhow::Result<EvalFiles<'_>> {
+    Ok(EvalFiles {
         query_codes: required(&args.query_codes, "--query-codes")?,
         query_labels: required(&args.query_labels, "--query-labels")?,
         db_codes: required(&args.db_codes, "--db-codes")?,
@@ -125,109 +108,4 @@ fn inputs(args: &Args) -> anyhow::Result<Inputs<'_>> {
 fn required<'a>(path: &'a Option<PathBuf>, flag: &str) -> anyhow::Result<&'a Path> {
     path.as_deref()
         .ok_or_else(|| anyhow!("{flag} FILE is required (see `deephash eval --help`)"))
-}
-
-/// Turns a metrics error into a one-line message that starts with the file at fault.
-fn name_the_file(
-    err: MetricsError,
-    inputs: &Inputs<'_>,
-    query: &CodeMatrix,
-    db: &CodeMatrix,
-    db_labels: &Labels,
-) -> anyhow::Error {
-    let codes_of = |side| {
-        if side == Side::Query {
-            inputs.query_codes
-        } else {
-            inputs.db_codes
-        }
-    };
-    let labels_of = |side| {
-        if side == Side::Query {
-            inputs.query_labels
-        } else {
-            inputs.db_labels
-        }
-    };
-    match err {
-        MetricsError::Empty { side } => anyhow!(
-            "{}: holds no code, nothing to evaluate",
-            codes_of(side).display()
-        ),
-        MetricsError::LabelCount {
-            side,
-            codes,
-            labels,
-        } => anyhow!(
-            "{}: {labels} labels, but {} holds {codes} codes",
-            labels_of(side).display(),
-            codes_of(side).display()
-        ),
-        MetricsError::BitsMismatch { .. } => anyhow!(
-            "{}: database codes have {} bits but the query codes in {} have {} bits",
-            inputs.db_codes.display(),
-            db.bits(),
-            inputs.query_codes.display(),
-            query.bits()
-        ),
-        MetricsError::InvalidK { k, database } => anyhow!(
-            "--topk {k} is out of range: {} holds {database} codes, k must be 1..={database}",
-            inputs.db_codes.display()
-        ),
-        other @ MetricsError::Kernel { .. } => anyhow!("{other}"),
-        other @ (MetricsError::LabelKind { .. } | MetricsError::ClassCount { .. }) => {
-            let kind = if matches!(db_labels, Labels::Single(_)) {
-                "single-label"
-            } else {
-                "multi-label"
-            };
-            anyhow!(
-                "{} ({kind}): {other} (query labels: {})",
-                inputs.db_labels.display(),
-                inputs.query_labels.display()
-            )
-        }
-    }
-}
-
-/// The human-readable summary.
-fn table(r: &EvalReport) -> String {
-    let mut rows = vec![
-        (
-            "mAP (stable ranking, ties by index)".to_string(),
-            format!("{:.6}", r.map),
-        ),
-        (
-            "mAP (tie-aware)".to_string(),
-            format!("{:.6}", r.map_tie_aware),
-        ),
-    ];
-    if let (Some(k), Some(v)) = (r.topk, r.map_at_k) {
-        rows.push((format!("mAP@{k}"), format!("{v:.6}")));
-    }
-    rows.push((
-        format!("precision@{}", r.k),
-        format!("{:.6}", r.precision_at_k),
-    ));
-    rows.push((
-        format!("precision within radius {}", r.radius),
-        format!("{:.6}", r.precision_radius),
-    ));
-    rows.push((
-        format!("recall within radius {}", r.radius),
-        format!("{:.6}", r.recall_radius),
-    ));
-    rows.push((
-        "queries without a relevant item (count 0)".to_string(),
-        r.queries_without_relevant.to_string(),
-    ));
-    let mut out = format!(
-        "{} queries, {} database items, {} bits\n",
-        r.queries, r.database, r.bits
-    );
-    let width = rows.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
-    for (name, value) in rows {
-        out.push_str(&format!("  {name:<width$}  {value}\n"));
-    }
-    out
 }

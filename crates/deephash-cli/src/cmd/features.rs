@@ -5,19 +5,17 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, bail};
-use deephash_data::{TransformConfig, decode_file, list_images};
-use deephash_model::burn::tensor::{Device, Tensor, TensorData};
-use deephash_model::{Backbone, BackboneKind, DeviceSpec, backbone_from_weights};
-use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
+use anyhow::Context;
+use deephash::DeviceSpec;
+use deephash::features::folder_features;
+use deephash::model::BackboneKind;
 
 /// Arguments of `deephash features`.
 #[derive(clap::Args)]
 pub struct Args {
     /// resnet18, resnet34, resnet50, efficientnet-lite0 or small-cnn.
     #[arg(long)]
-    backbone: String,
+    backbone: BackboneKind,
     /// PyTorch state dict (.pth, .pt or .safetensors) of the backbone.
     #[arg(long)]
     weights: PathBuf,
@@ -32,30 +30,21 @@ pub struct Args {
     batch: usize,
     /// cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
-    device: String,
+    device: DeviceSpec,
 }
 
 /// Runs `deephash features`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let kind: BackboneKind = args.backbone.parse()?;
-    let device = args.device.parse::<DeviceSpec>()?.device()?;
-    let backbone = backbone_from_weights(kind, &args.weights, &device)?;
-    let files = list_images(&args.images)?;
-    if files.is_empty() {
-        bail!("{}: no JPEG or PNG images found", args.images.display());
-    }
-    let transform = deephash::train::memory_source::transforms_for(kind).1;
     let started = Instant::now();
-    let bar = progress(files.len());
-    let mut rows = Vec::new();
-    for chunk in files.chunks(args.batch.max(1)) {
-        let batch = load_batch(&args.images, chunk, &transform, kind.input_size(), &device)?;
-        rows.extend(features(&backbone, batch)?);
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
-    let dim = rows.len() / files.len();
-    write_npy(&args.out, &rows, files.len(), dim)?;
+    let (files, table) = folder_features(
+        args.backbone,
+        &args.weights,
+        &args.images,
+        args.batch,
+        &args.device,
+    )?;
+    let dim = table.dim;
+    write_npy(&args.out, &table.values, files.len(), dim)?;
     write_paths(&args.out.with_extension("txt"), &files)?;
     let seconds = started.elapsed().as_secs_f64();
     tracing::info!(images = files.len(), dim, seconds, "features written");
@@ -66,43 +55,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         files.len() as f64 / seconds.max(1e-9)
     );
     Ok(())
-}
-
-/// Decodes and transforms a batch in parallel into an `[N, 3, S, S]` tensor.
-fn load_batch(
-    root: &Path,
-    files: &[PathBuf],
-    transform: &TransformConfig,
-    side: usize,
-    device: &Device,
-) -> anyhow::Result<Tensor<4>> {
-    let images = files
-        .par_iter()
-        .map(|rel| {
-            let image = decode_file(&root.join(rel), deephash_data::DEFAULT_MAX_PIXELS)?;
-            Ok(transform.apply(&image, 0)?)
-        })
-        .collect::<anyhow::Result<Vec<Vec<f32>>>>()?;
-    let pixels = images.concat();
-    let data = TensorData::new(pixels, [files.len(), 3, side, side]);
-    Ok(Tensor::from_data(data, device))
-}
-
-fn features(backbone: &Backbone, batch: Tensor<4>) -> anyhow::Result<Vec<f32>> {
-    backbone
-        .features(batch)
-        .into_data()
-        .try_to_vec::<f32>()
-        .map_err(|e| anyhow::anyhow!("reading features back: {e:?}"))
-}
-
-fn progress(total: usize) -> ProgressBar {
-    let bar = ProgressBar::new(total as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} images {per_sec} ETA {eta}")
-            .expect("valid template"),
-    );
-    bar
 }
 
 /// Writes `rows` as a float32 `(n, dim)` .npy file (atomically).

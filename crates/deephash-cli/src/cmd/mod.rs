@@ -19,5 +19,3 @@ pub mod search;
 pub mod serve;
 #[cfg(feature = "ml")]
 pub mod train;
-#[cfg(feature = "ml")]
-pub mod workflow;

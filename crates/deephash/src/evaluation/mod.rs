@@ -43,14 +43,19 @@ pub struct RunEval {
     pub seconds: f64,
 }
 
-/// The decoded-image cache a run's training used (`RUN/../.deephash-cache/images`), so that
-/// evaluation decodes file images only once.
-pub fn default_cache(run: &Path) -> PathBuf {
+/// The cache folder of a run's training (`RUN/../.deephash-cache`: decoded images, frozen
+/// features), shared by the runs beside it.
+pub fn cache_root(run: &Path) -> PathBuf {
     run.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .join(".deephash-cache")
-        .join("images")
+}
+
+/// The decoded-image cache a run's training used (`RUN/../.deephash-cache/images`), so that
+/// evaluation decodes file images only once.
+pub fn default_cache(run: &Path) -> PathBuf {
+    cache_root(run).join("images")
 }
 
 /// Evaluates the finished run `run` on `device`: test queries vs the training database.

@@ -135,3 +135,52 @@ pub fn evaluate_and_report(
         report,
     })
 }
+
+/// Several runs of one data set (one per code length) evaluated together, as `demo` and
+/// `reproduce` report them.
+#[derive(Debug, Clone)]
+pub struct RunsReport {
+    /// One evaluation per run, in the order given.
+    pub evals: Vec<RunEval>,
+    /// The data set, in the order of the codes.
+    pub dataset: Dataset,
+    /// `OUT/metrics.json`: every run's metric object.
+    pub metrics: PathBuf,
+    /// `OUT/report.html`.
+    pub report: PathBuf,
+}
+
+/// Evaluates `runs` (see [`evaluate_run`]) and writes `OUT/metrics.json` and
+/// `OUT/report.html` titled `title`, whose facts are the protocol's with `model` second
+/// and `extra()` (e.g. training and total times, asked for once the runs are evaluated) at
+/// the end.
+pub fn report_runs(
+    out: &Path,
+    runs: &[PathBuf],
+    device: &DeviceSpec,
+    title: &str,
+    model: String,
+    extra: impl FnOnce() -> Vec<(String, String)>,
+) -> Result<RunsReport> {
+    let mut evals = Vec::new();
+    let mut dataset = None;
+    for run in runs {
+        let (eval, data) = evaluate_run(run, device, &EvalConfig::default())?;
+        evals.push(eval);
+        dataset = Some(data);
+    }
+    let dataset = dataset.ok_or(Error::NoRuns)?;
+    let metrics = out.join("metrics.json");
+    let results: Vec<_> = evals.iter().map(|e| e.report.clone()).collect();
+    deephash_report::write_metrics_json(&metrics, &results)?;
+    let mut facts = protocol_facts(&dataset, &evals);
+    facts.insert(1, ("model".into(), model));
+    facts.extend(extra());
+    let report = write_report(out, title, facts, &evals, &dataset)?;
+    Ok(RunsReport {
+        evals,
+        dataset,
+        metrics,
+        report,
+    })
+}
