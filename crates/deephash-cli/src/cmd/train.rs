@@ -295,7 +295,7 @@ fn default_cache(run: &Path) -> PathBuf {
 /// Creates the run directory from the arguments, or opens it for `--resume`.
 fn open_run(args: &Args) -> anyhow::Result<(RunDir, RunConfig)> {
     if let Some(dir) = &args.resume {
-        let run = RunDir::open(dir)?;
+        let run = RunDir::open_for_training(dir)?;
         let config = run.config()?;
         return Ok((run, config));
     }
