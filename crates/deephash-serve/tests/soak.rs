@@ -6,7 +6,8 @@
 //! Ignored by default: `scripts/soak_serve.sh` (10 minutes) or
 //! `SOAK_SECONDS=60 cargo test -p deephash-serve --test soak -- --ignored --nocapture`.
 //! Knobs: `SOAK_SECONDS` (default 600), `SOAK_CLIENTS` (default 8), `SOAK_ITEMS`
-//! (default 10000). Goal: memory growth at most 10 %, no error but 503s.
+//! (default 10000), `SOAK_WARMUP_SECONDS` (default 30, not measured). Goal:
+//! memory growth at most 10 % from after the warm-up to the end, no error but 503s.
 
 mod common;
 
@@ -59,9 +60,67 @@ fn state(fixture: &Fixture, n: usize) -> Arc<AppState> {
     AppState::new(catalog, Arc::new(encoder), limits).unwrap()
 }
 
+/// Latencies counted in fixed buckets (10 µs wide up to 20 ms, 1 ms wide up to
+/// 20 s), so that recording them takes no memory per request: a growing list
+/// of latencies would itself look like a leak in a soak test.
+struct Histogram {
+    counts: Vec<u64>,
+}
+
+const FINE: u64 = 2_000; // 10 µs buckets below 20 ms
+const COARSE: u64 = 20_000; // 1 ms buckets below 20 s
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self {
+            counts: vec![0; (FINE + COARSE + 1) as usize],
+        }
+    }
+}
+
+impl Histogram {
+    fn record(&mut self, latency: Duration) {
+        let us = latency.as_micros() as u64;
+        let bucket = if us < FINE * 10 {
+            us / 10
+        } else {
+            (FINE + us / 1000 - 20).min(FINE + COARSE)
+        };
+        self.counts[bucket as usize] += 1;
+    }
+
+    fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+    }
+
+    fn len(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// The upper edge of the bucket holding the `p`-th percentile, in ms.
+    fn percentile_ms(&self, p: f64) -> f64 {
+        let rank = ((p / 100.0) * self.len() as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (bucket, &count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen >= rank {
+                let b = bucket as u64;
+                return if b < FINE {
+                    (b + 1) as f64 * 0.01
+                } else {
+                    (b - FINE + 21) as f64
+                };
+            }
+        }
+        f64::INFINITY
+    }
+}
+
 #[derive(Default)]
 struct Tally {
-    latencies: Vec<Duration>,
+    latencies: Histogram,
     busy: u64,
     errors: u64,
 }
@@ -97,7 +156,7 @@ fn client(
                 Ok(mut r) => {
                     let read = r.body_mut().read_to_vec().is_ok();
                     match r.status().as_u16() {
-                        200 if read => tally.latencies.push(start.elapsed()),
+                        200 if read => tally.latencies.record(start.elapsed()),
                         503 => tally.busy += 1,
                         _ => tally.errors += 1,
                     }
@@ -110,29 +169,29 @@ fn client(
     })
 }
 
-/// Runs the clients for `duration`; all answers merged.
-fn saturate(server: &TestServer, clients: u64, duration: Duration) -> (Tally, Duration) {
+/// Runs the clients for `duration`, sampling resident memory every 10 s; all
+/// answers merged, and the samples (KiB).
+fn saturate(server: &TestServer, clients: u64, duration: Duration) -> (Tally, Duration, Vec<u64>) {
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
     let threads: Vec<_> = (0..clients as usize)
         .map(|seed| client(server, seed, stop.clone()))
         .collect();
-    std::thread::sleep(duration);
+    let mut samples = vec![rss_kib()];
+    while start.elapsed() < duration {
+        let left = duration.saturating_sub(start.elapsed());
+        std::thread::sleep(left.min(Duration::from_secs(10)));
+        samples.push(rss_kib());
+    }
     stop.store(true, Ordering::Relaxed);
     let mut all = Tally::default();
     for t in threads {
         let tally = t.join().unwrap();
-        all.latencies.extend(tally.latencies);
+        all.latencies.merge(&tally.latencies);
         all.busy += tally.busy;
         all.errors += tally.errors;
     }
-    all.latencies.sort();
-    (all, start.elapsed())
-}
-
-fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1e3
+    (all, start.elapsed(), samples)
 }
 
 #[test]
@@ -143,14 +202,26 @@ fn soak_at_saturation_holds_memory_and_answers() {
     let items = env_or("SOAK_ITEMS", 10_000) as usize;
     let fixture = Fixture::new(6);
     let server = TestServer::spawn(state(&fixture, items));
-    saturate(&server, clients, Duration::from_secs(5)); // warm-up: caches, pools
-    let rss_start = rss_kib();
-    let (tally, wall) = saturate(&server, clients, Duration::from_secs(seconds));
-    let rss_end = rss_kib();
+    // One continuous run; the first `warm_up` seconds are not measured for memory:
+    // thread pools, connection pools and the allocator's per-thread arenas reach
+    // their working size in them.
+    let warm_up = env_or("SOAK_WARMUP_SECONDS", 30).div_ceil(10) * 10;
+    let (tally, wall, samples) = saturate(&server, clients, Duration::from_secs(warm_up + seconds));
+    let measured = &samples[(warm_up / 10) as usize..];
+    let (rss_start, rss_end) = (measured[0], *measured.last().unwrap());
+    let mib: Vec<String> = measured
+        .iter()
+        .map(|k| format!("{:.1}", *k as f64 / 1024.0))
+        .collect();
+    println!(
+        "RSS every 10 s after a {warm_up} s warm-up (MiB): {}",
+        mib.join(" ")
+    );
     let done = tally.latencies.len();
     let growth = (rss_end as f64 / rss_start.max(1) as f64 - 1.0) * 100.0;
     println!(
-        "soak: {seconds} s, {clients} clients, {items} items, image and code searches alternating"
+        "soak: {warm_up} s warm-up + {seconds} s, {clients} clients, {items} items, image and code \
+         searches alternating (latencies and throughput over the whole run)"
     );
     println!(
         "| answered 200 | 503 (queue full) | errors | p50 ms | p99 ms | requests/s | RSS start MiB | RSS end MiB | growth |"
@@ -160,8 +231,8 @@ fn soak_at_saturation_holds_memory_and_answers() {
         "| {done} | {} | {} | {:.2} | {:.2} | {:.0} | {:.1} | {:.1} | {growth:+.1} % |",
         tally.busy,
         tally.errors,
-        percentile_ms(&tally.latencies, 50.0),
-        percentile_ms(&tally.latencies, 99.0),
+        tally.latencies.percentile_ms(50.0),
+        tally.latencies.percentile_ms(99.0),
         done as f64 / wall.as_secs_f64(),
         rss_start as f64 / 1024.0,
         rss_end as f64 / 1024.0,

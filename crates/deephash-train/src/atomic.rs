@@ -21,7 +21,11 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
         file.write_all(bytes)?;
         file.sync_all()
     })();
-    result.map_err(|e| TrainError::io(&tmp, e))?;
+    if let Err(e) = result {
+        // A full disk, say: drop the partial file, keep the previous `path`.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(TrainError::io(&tmp, e));
+    }
     std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
 }
 
@@ -31,6 +35,32 @@ pub fn write_with(
     save: impl FnOnce(&Path) -> Result<(), TrainError>,
 ) -> Result<(), TrainError> {
     let tmp = temp_path(path);
-    save(&tmp)?;
+    if let Err(e) = save(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_save_keeps_the_previous_file_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("best.bpk");
+        write(&path, b"previous").unwrap();
+        let err = write_with(&path, |tmp| {
+            std::fs::write(tmp, b"half").unwrap();
+            Err(TrainError::io(
+                tmp,
+                std::io::Error::other("No space left on device"),
+            ))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("best.bpk.tmp"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"previous");
+        assert!(!temp_path(&path).exists());
+    }
 }
