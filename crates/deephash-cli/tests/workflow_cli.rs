@@ -368,13 +368,25 @@ fn eval_run_writes_metrics_and_report_and_prints_the_eval_json() {
 
 /// One HTTP/1.1 request on loopback (`Connection: close`); the status code and the body.
 fn http(addr: &str, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    http_with(addr, method, path, "", content_type, body)
+}
+
+/// Like `http`, with `extra` header lines (each ending in `\r\n`).
+fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    extra: &str,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(60)))
         .unwrap();
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n{extra}\
          Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
@@ -573,4 +585,109 @@ fn serving_a_split_of_the_bundled_data_shows_its_images_and_class_names() {
     let labels = db.labels.unwrap();
     let class = deephash_data::FASHION_CLASSES[labels.text(0, &[]).parse::<usize>().unwrap()];
     assert_eq!(item["label"], class, "{item}");
+}
+
+#[test]
+fn serve_refuses_open_public_addresses_and_weak_tokens_before_loading_anything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-such-run");
+    let base = |addr: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_deephash"));
+        c.args(["serve", "--addr", addr, "--run"])
+            .arg(&missing)
+            .arg("--index")
+            .arg(&missing)
+            .env_remove("DEEPHASH_TOKEN");
+        c
+    };
+    let err = one_line_error(&base("0.0.0.0:0").output().unwrap());
+    assert!(err.contains("--insecure-public"), "{err}");
+    let err = one_line_error(
+        &base("127.0.0.1:0")
+            .env("DEEPHASH_TOKEN", "short")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        err.contains("DEEPHASH_TOKEN") && err.contains("fewer than 16"),
+        "{err}"
+    );
+    let token_file = tmp.path().join("token.txt");
+    let err = one_line_error(
+        &base("127.0.0.1:0")
+            .args(["--token-file"])
+            .arg(&token_file)
+            .output()
+            .unwrap(),
+    );
+    assert!(err.contains("token.txt"), "{err}");
+    std::fs::write(&token_file, "0123456789abcdef-token\n").unwrap();
+    let both = base("127.0.0.1:0")
+        .args(["--token-file"])
+        .arg(&token_file)
+        .env("DEEPHASH_TOKEN", "0123456789abcdef-other")
+        .output()
+        .unwrap();
+    assert!(one_line_error(&both).contains("both"));
+    // With a token a public address passes the check and the run is looked at.
+    let err = one_line_error(
+        &base("0.0.0.0:0")
+            .args(["--token-file"])
+            .arg(&token_file)
+            .output()
+            .unwrap(),
+    );
+    assert!(err.contains("no-such-run"), "{err}");
+    let bad_origin = base("127.0.0.1:0")
+        .args(["--cors-origin", "example.org"])
+        .output()
+        .unwrap();
+    assert!(!bad_origin.status.success());
+    let err = String::from_utf8_lossy(&bad_origin.stderr);
+    assert!(
+        err.contains("--cors-origin") && err.contains("http://"),
+        "{err}"
+    );
+}
+
+#[test]
+fn serve_with_a_token_file_answers_only_with_the_token() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = random_run(tmp.path(), 16);
+    let db_path = tmp.path().join("test.dhc");
+    ok(&deephash(&[
+        "encode",
+        "--run",
+        run.to_str().unwrap(),
+        "--dataset",
+        "fashion-mnist",
+        "--split",
+        "test",
+        "--out",
+        db_path.to_str().unwrap(),
+    ]));
+    let token_file = tmp.path().join("token.txt");
+    std::fs::write(&token_file, "the-cli-test-token-42\n").unwrap();
+    let (_server, addr) = serve(
+        &run,
+        &db_path,
+        &["--token-file", token_file.to_str().unwrap()],
+    );
+    let (status, body) = http(&addr, "GET", "/items/0", "text/plain", b"");
+    assert_eq!(status, 401);
+    assert!(body.is_empty(), "{}", String::from_utf8_lossy(&body));
+    let auth = "Authorization: Bearer the-cli-test-token-42\r\n";
+    let (status, body) = http_with(&addr, "GET", "/items/0", auth, "text/plain", b"");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let wrong = "Authorization: Bearer the-cli-test-token-43\r\n";
+    assert_eq!(
+        http_with(&addr, "GET", "/items/0", wrong, "text/plain", b"").0,
+        401
+    );
+    let (status, body) = http(&addr, "GET", "/health", "text/plain", b"");
+    assert_eq!(status, 200);
+    assert_eq!(
+        json(&String::from_utf8_lossy(&body))["token_required"],
+        true
+    );
 }

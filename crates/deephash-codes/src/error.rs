@@ -18,6 +18,9 @@ pub enum CodesError {
     /// A file could not be read or written, or its contents are wrong.
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
+    /// Another writer (this process or another) is writing the same file.
+    #[error("{path} is being written by another process or thread: try again when it is done")]
+    InUse { path: PathBuf },
     /// An I/O error on the named file.
     #[error("{path}: {source}")]
     Io {

@@ -105,11 +105,45 @@ pub fn read_npy(path: &Path) -> Result<NpyArray, CodesError> {
     parse_npy(path, &bytes)
 }
 
+/// Refuses a header whose declared length runs past the end of the file, before
+/// the header reader allocates that length (up to 4 GiB for format 2 and 3).
+fn check_header_length(path: &Path, bytes: &[u8]) -> Result<(), CodesError> {
+    let at = NPY_MAGIC.len();
+    let (start, declared) = match bytes.get(at) {
+        Some(1) => (
+            at + 4,
+            bytes
+                .get(at + 2..at + 4)
+                .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize),
+        ),
+        Some(2 | 3) => (
+            at + 6,
+            bytes
+                .get(at + 2..at + 6)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize),
+        ),
+        Some(v) => return Err(file_error(path, format!("unsupported .npy version {v}"))),
+        None => return Err(file_error(path, "truncated .npy header")),
+    };
+    let declared = declared.ok_or_else(|| file_error(path, "truncated .npy header"))?;
+    if start.saturating_add(declared) > bytes.len() {
+        return Err(file_error(
+            path,
+            format!(
+                "the .npy header claims {declared} bytes but the file has {}",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses the bytes of a `.npy` file; `path` only names the file in errors.
 pub fn parse_npy(path: &Path, bytes: &[u8]) -> Result<NpyArray, CodesError> {
     if !bytes.starts_with(NPY_MAGIC) {
         return Err(file_error(path, "not a .npy file (wrong magic)"));
     }
+    check_header_length(path, bytes)?;
     let mut reader = bytes;
     let header = npyz::NpyHeader::from_reader(&mut reader)
         .map_err(|e| file_error(path, format!("bad .npy header: {e}")))?;
@@ -193,4 +227,33 @@ where
         writer.finish()?;
         out.flush()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fuzzing found this: a format-2 header declaring 662 MB made the header reader
+    /// allocate it before noticing the file is 88 bytes long.
+    #[test]
+    fn a_header_longer_than_the_file_is_refused_before_reading_it() {
+        let header = b"{'descr': '|u1', 'fortran_order': False, 'shape': (2, 8), }\n";
+        for (version, length) in [(2u8, 662_372_353u32), (3, u32::MAX), (1, 60_000)] {
+            let mut bytes = NPY_MAGIC.to_vec();
+            bytes.extend([version, 0]);
+            if version == 1 {
+                bytes.extend((length as u16).to_le_bytes());
+            } else {
+                bytes.extend(length.to_le_bytes());
+            }
+            bytes.extend_from_slice(header);
+            bytes.extend([0u8; 16]);
+            let err = parse_npy(Path::new("bomb.npy"), &bytes)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("bomb.npy") && err.contains("claims"), "{err}");
+        }
+        let err = parse_npy(Path::new("v9.npy"), b"\x93NUMPY\x09\x00").unwrap_err();
+        assert!(err.to_string().contains("version 9"), "{err}");
+    }
 }

@@ -200,7 +200,7 @@ impl Reader {
             return Err(ctx(format!("array name must be miINT8, found type {ty}")));
         }
         let name = String::from_utf8_lossy(name_b).into_owned();
-        let count: usize = dims.iter().product();
+        let count = element_count(&dims).map_err(ctx)?;
         let value = match class {
             MX_CELL => {
                 let mut items = Vec::with_capacity(count.min(1 << 20));
@@ -293,8 +293,8 @@ impl Reader {
                 ));
             }
         };
-        let (rows, cols) = (dims[0], dims[1..].iter().product::<usize>());
-        if units.len() != rows * cols {
+        let (rows, cols) = (dims[0], element_count(&dims[1..])?);
+        if rows.checked_mul(cols) != Some(units.len()) {
             return Err(format!(
                 "{} characters for dimensions {dims:?}",
                 units.len()
@@ -308,6 +308,14 @@ impl Reader {
             })
             .collect())
     }
+}
+
+/// The number of elements of an array of dimensions `dims`, refusing products
+/// that overflow (a corrupt header, not a real array).
+fn element_count(dims: &[usize]) -> std::result::Result<usize, String> {
+    dims.iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(|| format!("dimensions {dims:?} overflow the element count"))
 }
 
 /// Writing MAT v5 files (little-endian): used by tests and fixture generators to make Stanford

@@ -202,14 +202,16 @@ fn read_mih(path: &Path, b: &[u8], db: &CodeDb) -> Result<MultiIndexHashing, Ind
         .collect();
     let short = || file_err(path, "MIH section too short for its tables");
     let m = *words.first().ok_or_else(short)? as usize;
+    // Each table takes two words of the directory: a count beyond that is corrupt,
+    // and must not size an allocation.
+    if m > (words.len() - 1) / 2 {
+        return Err(short());
+    }
     let n = db.codes.len();
     let mut pos = 1 + 2 * m;
     let mut tables = Vec::with_capacity(m);
     for i in 0..m {
-        let (start, tlen) = (
-            *words.get(1 + 2 * i).ok_or_else(short)? as usize,
-            words[2 + 2 * i] as usize,
-        );
+        let (start, tlen) = (words[1 + 2 * i] as usize, words[2 + 2 * i] as usize);
         if tlen == 0 || tlen > MAX_SUBSTRING_BITS {
             return Err(file_err(
                 path,

@@ -61,3 +61,25 @@ fn corruption_is_detected() {
     expect(b"", "empty");
     expect(b"DHCODEDB", "wrong magic");
 }
+
+/// Fuzzing found this: a MIH section whose table count said 2^30 (with valid
+/// checksums) sized an allocation of gigabytes before the tables were read.
+#[test]
+fn a_table_count_beyond_the_section_is_refused_without_allocating_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("count.dhi");
+    write_index(&path, &db(), IndexKind::Mih).unwrap();
+    let mut b = std::fs::read(&path).unwrap();
+    let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let (off, len) = (u64_at(&b, 32) as usize, u64_at(&b, 40) as usize);
+    for count in [1u32 << 30, u32::MAX] {
+        b[off..off + 4].copy_from_slice(&count.to_le_bytes());
+        let crc = crc32fast::hash(&b[off..off + len]);
+        b[56..60].copy_from_slice(&crc.to_le_bytes());
+        let crc = crc32fast::hash(&b[..60]);
+        b[60..64].copy_from_slice(&crc.to_le_bytes());
+        std::fs::write(&path, &b).unwrap();
+        let msg = read_index(&path).err().expect("must fail").to_string();
+        assert!(msg.contains("too short for its tables"), "{msg}");
+    }
+}

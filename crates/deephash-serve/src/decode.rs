@@ -12,9 +12,7 @@ pub fn probe_image(bytes: &[u8], max_pixels: u64) -> Result<(ImageFormat, u32, u
     }
     let format = image::guess_format(bytes).map_err(|_| DecodeError::UnknownFormat)?;
     let reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+    let (width, height) = reader.into_dimensions().map_err(classify)?;
     if u64::from(width) * u64::from(height) > max_pixels {
         return Err(DecodeError::TooManyPixels {
             width,
@@ -34,9 +32,15 @@ pub fn decode_image(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, Decod
     // 4 channels of 32-bit floats is the widest pixel the decoders produce.
     limits.max_alloc = Some(max_pixels.saturating_mul(16).max(1 << 20));
     reader.limits(limits);
-    reader
-        .decode()
-        .map_err(|e| DecodeError::Corrupt(e.to_string()))
+    reader.decode().map_err(classify)
+}
+
+/// A decoder error as the client's problem: over a limit (413) or broken (422).
+fn classify(err: image::ImageError) -> DecodeError {
+    match err {
+        image::ImageError::Limits(_) => DecodeError::OverLimit(err.to_string()),
+        _ => DecodeError::Corrupt(err.to_string()),
+    }
 }
 
 #[cfg(test)]

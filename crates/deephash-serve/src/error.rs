@@ -30,6 +30,33 @@ pub enum ServeError {
     /// A limit in the configuration is unusable (zero or inconsistent).
     #[error("configuration: {0}")]
     Config(String),
+    /// The access token is unusable (too short, odd characters).
+    #[error("access token from {source_name}: {problem}")]
+    Token {
+        /// Where the token came from (a file or `DEEPHASH_TOKEN`).
+        source_name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The token file could not be read.
+    #[error("cannot read the token file {path}: {source}")]
+    TokenFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An open service (no token) was asked to listen beyond loopback.
+    #[error(
+        "refusing to listen on {addr} without an access token: anyone who can reach it could \
+         use the service; give a token (--token-file or DEEPHASH_TOKEN), listen on 127.0.0.1, \
+         or pass --insecure-public"
+    )]
+    InsecureBind {
+        /// The non-loopback address asked for.
+        addr: SocketAddr,
+    },
 }
 
 /// Why an image could not be decoded into pixels.
@@ -51,6 +78,11 @@ pub enum DecodeError {
         /// The configured limit.
         max_pixels: u64,
     },
+    /// The decoder refused the image under its memory limit (a bomb whose
+    /// header it rejected before reporting a size, or one whose size was fine
+    /// but would still allocate too much).
+    #[error("image refused by the decoder's memory limit: {0}")]
+    OverLimit(String),
     /// The format was recognised but the data is broken.
     #[error("corrupt image: {0}")]
     Corrupt(String),

@@ -2,6 +2,10 @@ use std::time::Duration;
 
 use crate::ServeError;
 
+/// Smallest accepted `max_header_bytes`: below it a browser's ordinary headers
+/// would not fit.
+pub const MIN_HEADER_BYTES: usize = 1024;
+
 /// The service's resource limits: what one request may cost and how many may
 /// run at once. Every limit answers with a 4xx/5xx JSON error, never a crash.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +29,15 @@ pub struct Limits {
     pub thumbnail_size: u32,
     /// Thumbnails kept in memory (least recently used are dropped first).
     pub thumbnail_cache_entries: usize,
+    /// Time a client has to send a request's whole header, counted from when the
+    /// server starts waiting for it: a slow client is cut off, and so is a
+    /// keep-alive connection left idle this long between requests.
+    pub header_timeout: Duration,
+    /// Largest request head (request line and headers) in bytes (431 beyond).
+    pub max_header_bytes: usize,
+    /// Longest request target (path and query) in bytes (414 beyond, up to
+    /// `max_header_bytes`; a longer target makes the head too large: 431).
+    pub max_uri_bytes: usize,
 }
 
 impl Default for Limits {
@@ -40,6 +53,9 @@ impl Default for Limits {
             default_k: 10,
             thumbnail_size: 160,
             thumbnail_cache_entries: 4096,
+            header_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 << 10,
+            max_uri_bytes: 8 << 10,
         }
     }
 }
@@ -65,9 +81,18 @@ impl Limits {
                 "request_timeout_ms",
                 self.request_timeout.as_millis() as u64,
             ),
+            ("header_timeout_ms", self.header_timeout.as_millis() as u64),
+            ("max_header_bytes", self.max_header_bytes as u64),
+            ("max_uri_bytes", self.max_uri_bytes as u64),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ServeError::Config(format!("{name} must be greater than 0")));
+        }
+        if self.max_header_bytes < MIN_HEADER_BYTES {
+            return Err(ServeError::Config(format!(
+                "max_header_bytes {} is below the minimum of {MIN_HEADER_BYTES}",
+                self.max_header_bytes
+            )));
         }
         if self.default_k > self.max_k {
             return Err(ServeError::Config(format!(

@@ -14,6 +14,9 @@ pub struct Route {
     pub path: &'static str,
     /// One line on what it answers.
     pub summary: &'static str,
+    /// Answered without the access token: `/health` and the page's own files,
+    /// which hold no data (the page asks for the token itself).
+    pub public: bool,
 }
 
 /// Every route the service answers. The router is built from this list, and a
@@ -23,51 +26,61 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/",
         summary: "The search page",
+        public: true,
     },
     Route {
         method: "GET",
         path: "/app.js",
         summary: "The search page's script",
+        public: true,
     },
     Route {
         method: "GET",
         path: "/style.css",
         summary: "The search page's style sheet",
+        public: true,
     },
     Route {
         method: "GET",
         path: "/openapi.json",
         summary: "This API description",
+        public: false,
     },
     Route {
         method: "GET",
         path: "/health",
         summary: "Liveness, database size and limits",
+        public: true,
     },
     Route {
         method: "GET",
         path: "/metrics",
         summary: "Prometheus metrics",
+        public: false,
     },
     Route {
         method: "POST",
         path: "/search",
         summary: "k nearest items to an uploaded image",
+        public: false,
     },
     Route {
         method: "POST",
         path: "/search/code",
         summary: "k nearest items to a code",
+        public: false,
     },
     Route {
         method: "GET",
         path: "/items/{id}",
         summary: "Path, label and code of an item",
+        public: false,
     },
     Route {
         method: "GET",
         path: "/items/{id}/thumbnail",
         summary: "JPEG thumbnail of an item's image",
+        public: false,
     },
 ];
 

@@ -13,23 +13,34 @@ use tokio::net::TcpListener;
 use crate::ServeError;
 use crate::api::error::ApiError;
 use crate::api::service::fallback;
+use crate::auth::require_token;
+use crate::connection::accept_loop;
+use crate::cors::cors_layer;
 use crate::routes::{ROUTES, endpoint};
 use crate::state::AppState;
+use crate::uri_limit::limit_uri;
 
 /// Where `deephash serve` listens unless told otherwise: loopback only.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
 /// The service's router: every route of [`ROUTES`], a JSON 404 for the rest,
-/// the body-size limit, the request deadline and the metrics.
+/// the token check, the body-size and URI limits, the request deadline, the
+/// metrics and, when an origin is named, CORS.
 pub fn router(state: Arc<AppState>) -> Router {
     let routes = ROUTES.iter().fold(Router::new(), |r, route| {
         r.route(route.path, endpoint(route))
     });
-    routes
+    let router = routes
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(DefaultBodyLimit::max(state.limits.max_upload_bytes))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state.clone(), limit_uri))
+        .layer(DefaultBodyLimit::max(state.limits.max_upload_bytes));
+    let router = match &state.access.cors_origin {
+        Some(origin) => router.layer(cors_layer(origin.header_value().clone())),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 /// Applies the request deadline and records the request in the metrics.
@@ -68,17 +79,17 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes the
-/// requests in progress.
+/// requests in progress. Refuses a non-loopback listener when the service has
+/// no token (see [`crate::Access::check_bind`]).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!("serving {} items on http://{addr}/", state.catalog.len());
-    }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServeError::Server)
+    let addr = listener.local_addr().map_err(ServeError::Server)?;
+    state.access.check_bind(addr)?;
+    tracing::info!("serving {} items on http://{addr}/", state.catalog.len());
+    let limits = state.limits.clone();
+    accept_loop(listener, router(state), &limits, shutdown).await;
+    Ok(())
 }

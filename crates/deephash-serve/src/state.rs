@@ -4,7 +4,7 @@ use std::sync::Arc;
 use crate::inference::InferenceQueue;
 use crate::metrics::Metrics;
 use crate::thumbnail::ThumbnailCache;
-use crate::{Catalog, ImageEncoder, Limits, ServeError};
+use crate::{Access, Catalog, ImageEncoder, Limits, ServeError};
 
 /// Everything a request handler needs, shared by all requests.
 #[derive(Debug)]
@@ -19,15 +19,28 @@ pub struct AppState {
     pub limits: Limits,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Token, CORS origin and where an open service may listen.
+    pub access: Access,
 }
 
 impl AppState {
     /// Checks that the encoder's codes fit the database and the limits are
-    /// usable, and assembles the shared state.
+    /// usable, and assembles the shared state of an open service (no token, no
+    /// CORS, loopback only).
     pub fn new(
         catalog: Catalog,
         encoder: Arc<dyn ImageEncoder>,
         limits: Limits,
+    ) -> Result<Arc<Self>, ServeError> {
+        Self::with_access(catalog, encoder, limits, Access::default())
+    }
+
+    /// Like [`AppState::new`], with the given access rules.
+    pub fn with_access(
+        catalog: Catalog,
+        encoder: Arc<dyn ImageEncoder>,
+        limits: Limits,
+        access: Access,
     ) -> Result<Arc<Self>, ServeError> {
         limits.validate()?;
         if encoder.bits() != catalog.bits() {
@@ -51,6 +64,7 @@ impl AppState {
             thumbnails,
             limits,
             metrics: Metrics::default(),
+            access,
         }))
     }
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::TestServer;
 use common::fixtures::{CLASSES, Fixture};
-use deephash_serve::Limits;
+use deephash_serve::{Access, Limits, Token};
 use serde_json::{Value, json};
 
 const ELEMENT: &str = "element-6066-11e4-a4e6-4a1cb1c64a2e";
@@ -236,8 +236,8 @@ const RESULTS: &str = "return [...document.querySelectorAll('#results .result')]
 const ALL_LOADED: &str = "const imgs = [...document.querySelectorAll('#results .result img')]; \
     return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0)";
 
-#[test]
-fn upload_shows_the_result_grid_and_a_click_searches_again() {
+/// chromedriver and Chromium, or `None` (with a notice) when they are missing.
+fn programs() -> Option<(PathBuf, PathBuf)> {
     let (Some(driver), Some(chrome)) = (
         find_program("CHROMEDRIVER", &["chromedriver"]),
         find_program("CHROME", &["chromium", "chromium-browser", "google-chrome"]),
@@ -245,6 +245,14 @@ fn upload_shows_the_result_grid_and_a_click_searches_again() {
         eprintln!(
             "NOTICE: browser test skipped: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
         );
+        return None;
+    };
+    Some((driver, chrome))
+}
+
+#[test]
+fn upload_shows_the_result_grid_and_a_click_searches_again() {
+    let Some((driver, chrome)) = programs() else {
         return;
     };
     let fixture = Fixture::new(6);
@@ -319,4 +327,83 @@ fn upload_shows_the_result_grid_and_a_click_searches_again() {
         "{caption}"
     );
     browser.screenshot("serve-browser-click.png");
+}
+
+const TOKEN: &str = "page-token-0123456789abcdef";
+
+#[test]
+fn a_token_protected_page_asks_once_then_searches_and_shows_thumbnails() {
+    let Some((driver, chrome)) = programs() else {
+        return;
+    };
+    let fixture = Fixture::new(2);
+    let access = Access {
+        token: Some(Token::new(TOKEN, "test").unwrap()),
+        ..Access::default()
+    };
+    let (state, _gate) = fixture.state_with(Limits::default(), access);
+    let server = TestServer::spawn(state);
+    let browser = Browser::start(&driver, &chrome);
+
+    browser.session_call("POST", "/url", Some(json!({"url": server.url("/")})));
+    browser.wait_for(
+        "the token form",
+        "return document.body.dataset.state === 'locked' && !document.getElementById('login').hidden",
+    );
+    let field = browser.element("#token");
+    let submit = browser.element("#login button");
+    browser.session_call(
+        "POST",
+        &format!("/element/{field}/value"),
+        Some(json!({"text": "not-the-token-at-all"})),
+    );
+    browser.session_call("POST", &format!("/element/{submit}/click"), None);
+    browser.wait_for(
+        "the refusal",
+        "return document.getElementById('login-error').textContent === 'That token was refused.'",
+    );
+    browser.session_call("POST", &format!("/element/{field}/clear"), Some(json!({})));
+    browser.session_call(
+        "POST",
+        &format!("/element/{field}/value"),
+        Some(json!({"text": TOKEN})),
+    );
+    browser.session_call("POST", &format!("/element/{submit}/click"), None);
+    browser.wait_for(
+        "the unlocked page",
+        "return document.body.dataset.state === 'idle'",
+    );
+
+    let uploaded = 3;
+    let input = browser.element("#file");
+    let path = fixture.paths[uploaded].display().to_string();
+    browser.session_call(
+        "POST",
+        &format!("/element/{input}/value"),
+        Some(json!({"text": path})),
+    );
+    browser.wait_for("results", "return document.body.dataset.state === 'done'");
+    browser.wait_for("thumbnails", ALL_LOADED);
+    let results = browser.script(RESULTS);
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 10, "{results:?}");
+    assert_eq!(results[0]["distance"], 0);
+    let blob = "return [...document.querySelectorAll('#results .result img')].every(i => i.src.startsWith('blob:'))";
+    assert_eq!(
+        browser.script(blob),
+        true,
+        "thumbnails not fetched with the token"
+    );
+    browser.screenshot("serve-browser-token.png");
+
+    // A reload in the same tab keeps the token: no second question.
+    browser.session_call("POST", "/url", Some(json!({"url": server.url("/")})));
+    browser.wait_for(
+        "the page again",
+        "return document.body.dataset.state === 'idle'",
+    );
+    assert_eq!(
+        browser.script("return document.getElementById('login').hidden"),
+        true
+    );
 }

@@ -5,6 +5,71 @@
 const $ = (id) => document.getElementById(id);
 let health = null;
 
+// The access token, when the service needs one: asked once, kept for this tab's
+// session only (sessionStorage), sent as `Authorization: Bearer` on every call.
+// Thumbnails are fetched with it too and shown from blob URLs.
+const TOKEN_KEY = "deephash-token";
+let token = sessionStorage.getItem(TOKEN_KEY);
+let gridUrls = [];
+let queryUrl = null;
+
+function withToken(headers = {}) {
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+}
+
+async function api(url, options = {}) {
+  const response = await fetch(url, { ...options, headers: withToken(options.headers) });
+  if (response.status === 401) {
+    askToken("The access token was refused: enter it again.");
+    throw new Error("the access token was refused");
+  }
+  return response;
+}
+
+// Shows `url` (an image of the service) in `img`: directly without a token,
+// else fetched with the token into a blob URL, which `keep` receives.
+async function showImage(img, url, keep) {
+  if (!token) {
+    img.src = url;
+    return;
+  }
+  try {
+    const response = await api(url);
+    if (!response.ok) throw new Error(response.statusText);
+    const blobUrl = URL.createObjectURL(await response.blob());
+    keep(blobUrl);
+    img.src = blobUrl;
+  } catch (err) {
+    img.alt = `${img.alt} (${err.message})`;
+  }
+}
+
+function askToken(message) {
+  token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  $("login").hidden = false;
+  $("login-error").textContent = message;
+  $("token").focus();
+  setState("locked", "This search service needs an access token.");
+}
+
+async function unlock(event) {
+  event.preventDefault();
+  const candidate = $("token").value.trim();
+  if (!candidate) return;
+  // Any protected route checks the token; the API description is small and static.
+  const response = await fetch("/openapi.json", { headers: { Authorization: `Bearer ${candidate}` } });
+  if (response.status === 401) {
+    $("login-error").textContent = "That token was refused.";
+    return;
+  }
+  token = candidate;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $("token").value = "";
+  $("login").hidden = true;
+  setState("idle", "Search the database with an image of your own, then click a result to search with it.");
+}
+
 function setState(state, text, isError = false) {
   document.body.dataset.state = state;
   $("status").textContent = text;
@@ -18,6 +83,10 @@ async function init() {
     $("stats").textContent = `${health.items} items · ${health.bits}-bit codes`;
     $("k").max = health.max_k;
     $("k").value = health.default_k;
+    if (health.token_required && !token) {
+      askToken("");
+      return;
+    }
     setState("idle", $("status").textContent);
   } catch (err) {
     setState("error", `The search service is unreachable: ${err.message}`, true);
@@ -30,18 +99,25 @@ function chosenK() {
   return Math.min(Math.max(k, 1), max);
 }
 
-function showQuery(src, caption) {
-  $("query").hidden = false;
-  $("query-image").src = src;
-  $("query-caption").textContent = caption;
-}
-
 function searchFile(file) {
   if (!file) return;
   showQuery(URL.createObjectURL(file), file.name);
   const form = new FormData();
   form.append("image", file);
-  run(fetch(`/search?k=${chosenK()}`, { method: "POST", body: form }), file.name);
+  run(api(`/search?k=${chosenK()}`, { method: "POST", body: form }), file.name);
+}
+
+function showQuery(src, caption) {
+  $("query").hidden = false;
+  $("query-caption").textContent = caption;
+  if (queryUrl) URL.revokeObjectURL(queryUrl);
+  queryUrl = null;
+  if (src.startsWith("blob:")) {
+    queryUrl = src;
+    $("query-image").src = src;
+  } else {
+    showImage($("query-image"), src, (url) => { queryUrl = url; });
+  }
 }
 
 function searchResult(result) {
@@ -49,7 +125,7 @@ function searchResult(result) {
   showQuery(result.thumbnail, caption);
   const body = JSON.stringify({ code: result.code, k: chosenK() });
   const headers = { "Content-Type": "application/json" };
-  run(fetch("/search/code", { method: "POST", headers, body }), `item ${caption}`);
+  run(api("/search/code", { method: "POST", headers, body }), `item ${caption}`);
 }
 
 async function run(pending, what) {
@@ -58,10 +134,13 @@ async function run(pending, what) {
     const response = await pending;
     const body = await response.json();
     if (!response.ok) throw new Error(body.message || response.statusText);
+    for (const url of gridUrls) URL.revokeObjectURL(url);
+    gridUrls = [];
     $("results").replaceChildren(...body.results.map(card));
     setState("done", `${body.results.length} nearest items to ${what} (${body.bits}-bit codes). Click one to search with it.`);
   } catch (err) {
     $("results").replaceChildren();
+    if (!$("login").hidden) return; // the token was refused: the login form says so
     setState("error", `Search failed: ${err.message}`, true);
   }
 }
@@ -73,9 +152,9 @@ function card(result) {
   button.dataset.distance = result.distance;
   button.title = `${result.path}\n#${result.rank}, Hamming distance ${result.distance}`;
   const img = document.createElement("img");
-  img.src = result.thumbnail;
   img.alt = result.label || `item ${result.id}`;
   img.loading = "lazy";
+  showImage(img, result.thumbnail, (url) => gridUrls.push(url));
   const meta = document.createElement("span");
   meta.className = "meta";
   const distance = document.createElement("span");
@@ -103,6 +182,7 @@ function wireDrop() {
     searchFile(event.dataTransfer.files[0]);
   });
   $("file").addEventListener("change", (event) => searchFile(event.target.files[0]));
+  $("login").addEventListener("submit", unlock);
 }
 
 wireDrop();

@@ -48,6 +48,15 @@ pub enum TrainError {
         /// The run directory.
         run: PathBuf,
     },
+    /// Another training holds the run directory's lock.
+    #[error(
+        "{run} is in use by another `deephash train` (its lock {run}/train.lock is held): \
+         wait for it to end or stop it first"
+    )]
+    InUse {
+        /// The run directory.
+        run: PathBuf,
+    },
     /// An error from the network crate.
     #[error(transparent)]
     Model(#[from] deephash_model::ModelError),

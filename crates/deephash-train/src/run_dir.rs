@@ -10,16 +10,19 @@
 //! RUN/model.bpk                       final HashNet (backbone + head) for inference
 //! RUN/centres.json                    class hash centres (csq and orthohash losses only)
 //! RUN/metrics.json                    final test metrics (written by the caller)
+//! RUN/train.lock                      held by the training using the directory
 //! ```
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
 use crate::atomic;
 use crate::run_config::RunConfig;
+use crate::run_lock::RunLock;
 
 /// One line of `metrics.jsonl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,10 +58,14 @@ pub struct CheckpointState {
     pub generation: u64,
 }
 
-/// A run directory on disk.
+/// A run directory on disk. One made for training ([`RunDir::create`],
+/// [`RunDir::open_for_training`]) holds the directory's lock (`train.lock`) until
+/// it and its clones are dropped, so a second training of the same directory is
+/// refused; one opened for reading ([`RunDir::open`]) takes no lock.
 #[derive(Debug, Clone)]
 pub struct RunDir {
     root: PathBuf,
+    lock: Option<Arc<RunLock>>,
 }
 
 impl RunDir {
@@ -75,15 +82,25 @@ impl RunDir {
         std::fs::create_dir_all(&ckpt).map_err(|e| TrainError::io(&ckpt, e))?;
         let run = Self {
             root: root.to_path_buf(),
+            lock: Some(Arc::new(RunLock::acquire(root)?)),
         };
         config.save(&run.config_path())?;
         Ok(run)
     }
 
-    /// Opens an existing run directory (for resume or inference).
+    /// Opens an existing run directory to continue training it, taking its lock
+    /// (refused while another training holds it).
+    pub fn open_for_training(root: &Path) -> Result<Self, TrainError> {
+        let mut run = Self::open(root)?;
+        run.lock = Some(Arc::new(RunLock::acquire(root)?));
+        Ok(run)
+    }
+
+    /// Opens an existing run directory for reading (inference, evaluation); no lock.
     pub fn open(root: &Path) -> Result<Self, TrainError> {
         let run = Self {
             root: root.to_path_buf(),
+            lock: None,
         };
         if !run.config_path().is_file() {
             return Err(TrainError::Format {

@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use deephash::data::ImageSource;
 use deephash::{DeviceSpec, HashEncoder, Retriever, RetrieverOptions};
-use deephash_serve::{AppState, Catalog, DecodeError, EncodeError, ImageEncoder, Item, Limits};
+use deephash_serve::{
+    Access, AppState, Catalog, DecodeError, EncodeError, ImageEncoder, Item, Limits, Origin, Token,
+};
 
 /// Arguments of `deephash serve`.
 #[derive(clap::Args)]
@@ -24,9 +26,24 @@ pub struct Args {
     /// with item ids (image paths).
     #[arg(long, value_name = "INDEX")]
     pub index: PathBuf,
-    /// Address to listen on. Loopback by default; the service has no authentication.
+    /// Address to listen on. Loopback by default; any other address needs a token
+    /// (or --insecure-public).
     #[arg(long, default_value = deephash_serve::DEFAULT_ADDR)]
     pub addr: SocketAddr,
+    /// File whose first line is the access token (at least 16 visible characters):
+    /// every route but /health and the page's files then needs
+    /// `Authorization: Bearer <token>`. The environment variable DEEPHASH_TOKEN
+    /// gives the token directly instead.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Listen on a non-loopback address without a token: anyone who can reach the
+    /// address can use the service.
+    #[arg(long)]
+    pub insecure_public: bool,
+    /// Let pages of this origin (scheme://host[:port]) call the API from a browser
+    /// (CORS). Off by default.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_origin: Option<Origin>,
     /// Folder that relative image paths of the database are relative to.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub image_root: PathBuf,
@@ -52,6 +69,12 @@ pub struct Args {
 
 /// Runs `deephash serve`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let access = Access {
+        token: token(args.token_file.as_deref())?,
+        cors_origin: args.cors_origin.clone(),
+        insecure_public: args.insecure_public,
+    };
+    access.check_bind(args.addr)?;
     let options = RetrieverOptions {
         device: args.device,
         image_root: args.image_root.clone(),
@@ -71,12 +94,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..Limits::default()
     };
     let items = catalog.len();
-    let state = AppState::new(catalog, Arc::new(encoder), limits)
+    let state = AppState::with_access(catalog, Arc::new(encoder), limits, access)
         .with_context(|| format!("{} with run {}", args.index.display(), args.run.display()))?;
     deephash_serve::run_blocking(args.addr, state, |addr| {
         println!("serving {items} items on http://{addr}/ (Ctrl-C stops)");
     })?;
     Ok(())
+}
+
+/// The access token of `--token-file` or `DEEPHASH_TOKEN` (not both), if any.
+fn token(file: Option<&Path>) -> anyhow::Result<Option<Token>> {
+    let from_env = std::env::var("DEEPHASH_TOKEN").ok();
+    match (file, from_env) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("both --token-file and DEEPHASH_TOKEN give a token: unset one of them")
+        }
+        (Some(path), None) => Ok(Some(Token::from_file(path)?)),
+        (None, Some(text)) => Ok(Some(Token::new(&text, "DEEPHASH_TOKEN")?)),
+        (None, None) => Ok(None),
+    }
 }
 
 /// The retriever's parts as the service's catalog (its items, codes and index) and encoder.
@@ -124,6 +160,8 @@ impl ImageEncoder for RunEncoder {
     }
 
     fn encode(&self, image_bytes: &[u8]) -> Result<Vec<u8>, EncodeError> {
+        // The declared size first: a decompression bomb is a 413, not a corrupt image.
+        deephash_serve::probe_image(image_bytes, self.max_pixels)?;
         let image = deephash::data::decode_bytes(image_bytes, Path::new("upload"), self.max_pixels)
             .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
         let encoder = self

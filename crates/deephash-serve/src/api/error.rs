@@ -86,14 +86,16 @@ impl From<DecodeError> for ApiError {
         let status = match err {
             DecodeError::Empty => StatusCode::BAD_REQUEST,
             DecodeError::UnknownFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            DecodeError::TooManyPixels { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            DecodeError::TooManyPixels { .. } | DecodeError::OverLimit(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             DecodeError::Corrupt(_) => StatusCode::UNPROCESSABLE_ENTITY,
             DecodeError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let code = match err {
             DecodeError::Empty => "empty_body",
             DecodeError::UnknownFormat => "unsupported_image_format",
-            DecodeError::TooManyPixels { .. } => "image_too_large",
+            DecodeError::TooManyPixels { .. } | DecodeError::OverLimit(_) => "image_too_large",
             DecodeError::Corrupt(_) => "corrupt_image",
             DecodeError::Io { .. } => "image_unreadable",
         };

@@ -26,6 +26,8 @@ pub struct Health {
     pub max_upload_bytes: usize,
     /// Images being encoded or waiting.
     pub inference_in_flight: usize,
+    /// Whether every other route needs `Authorization: Bearer <token>`.
+    pub token_required: bool,
 }
 
 /// `GET /health`: liveness and the facts a client needs (sizes, limits).
@@ -38,6 +40,7 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Json<Health> {
         max_k: state.max_k(),
         max_upload_bytes: state.limits.max_upload_bytes,
         inference_in_flight: state.queue.in_flight(),
+        token_required: state.access.token.is_some(),
     })
 }
 

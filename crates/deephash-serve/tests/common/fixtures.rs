@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use deephash_codes::CodeMatrix;
-use deephash_serve::{AppState, Catalog, Item, Limits};
+use deephash_serve::{Access, AppState, Catalog, Item, Limits};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 
 use super::{FakeEncoder, Gate, average_hash};
@@ -91,8 +91,14 @@ impl Fixture {
 
     /// Shared state with a fake encoder; returns the encoder's gate too.
     pub fn state(&self, limits: Limits) -> (Arc<AppState>, Arc<Gate>) {
+        self.state_with(limits, Access::default())
+    }
+
+    /// Like `state`, with access rules (token, CORS).
+    pub fn state_with(&self, limits: Limits, access: Access) -> (Arc<AppState>, Arc<Gate>) {
         let (encoder, gate) = FakeEncoder::new(limits.max_pixels);
-        let state = AppState::new(self.catalog(), Arc::new(encoder), limits).unwrap();
+        let state =
+            AppState::with_access(self.catalog(), Arc::new(encoder), limits, access).unwrap();
         (state, gate)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod fixtures;
 pub mod http;
+pub mod raw;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex};

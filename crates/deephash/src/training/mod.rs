@@ -76,7 +76,7 @@ pub fn train(out: &Path, config: &RunConfig, options: &TrainOptions) -> Result<T
 
 /// Continues the run in `run` from its latest checkpoint (or finishes its evaluation).
 pub fn resume(run: &Path, options: &TrainOptions) -> Result<TrainOutcome> {
-    let run = RunDir::open(run)?;
+    let run = RunDir::open_for_training(run)?;
     let config = run.config()?;
     train_in(&run, &config, options)
 }
