@@ -19,7 +19,7 @@ pub fn export_bulk_npy(items: &PushItems, dir: &Path) -> Result<Vec<PathBuf>, Mi
     })?;
     let n = items.len();
     let file = |field: &str| dir.join(format!("{field}.npy"));
-    write_npy_rows(&file(ID), &[n as u64], (0..n as i64).map(|i| i))?;
+    write_npy_rows(&file(ID), &[n as u64], 0..n as i64)?;
     let codes = &items.codes;
     write_npy_u8(&file(CODE), n, codes.bytes_per_code(), codes.as_bytes())?;
     write_npy_rows(&file(LABEL), &[n as u64], items.labels.iter().copied())?;

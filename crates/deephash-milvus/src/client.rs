@@ -50,7 +50,7 @@ impl MilvusClient {
             rt.block_on(ClientV2::new(&config))
                 .map_err(|source| MilvusError::Unreachable {
                     uri: uri.to_string(),
-                    source,
+                    source: Box::new(source),
                 })?;
         tracing::debug!(%uri, "connected to Milvus");
         Ok(Self { rt, client, uri })

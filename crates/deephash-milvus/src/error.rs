@@ -24,7 +24,7 @@ pub enum MilvusError {
         uri: String,
         /// The SDK's error.
         #[source]
-        source: SdkError,
+        source: Box<SdkError>,
     },
     /// The collection does not exist.
     #[error("no collection `{name}` on the Milvus server at {uri}")]
@@ -66,7 +66,7 @@ pub enum MilvusError {
         name: String,
         /// The SDK's error, with the server's message.
         #[source]
-        source: SdkError,
+        source: Box<SdkError>,
     },
     /// Reading or writing code files.
     #[error(transparent)]
@@ -79,5 +79,9 @@ pub enum MilvusError {
 /// A closure turning an SDK error of operation `op` on `name` into [`MilvusError::Server`].
 pub(crate) fn server(op: &'static str, name: &str) -> impl FnOnce(SdkError) -> MilvusError {
     let name = name.to_string();
-    move |source| MilvusError::Server { op, name, source }
+    move |source| MilvusError::Server {
+        op,
+        name,
+        source: Box::new(source),
+    }
 }

@@ -43,12 +43,7 @@ impl MilvusClient {
         })
     }
 
-    fn rows_in_range(
-        &self,
-        name: &str,
-        start: usize,
-        end: usize,
-    ) -> Result<Vec<(i64, Vec<u8>, i64, String)>, MilvusError> {
+    fn rows_in_range(&self, name: &str, start: usize, end: usize) -> Result<Vec<Row>, MilvusError> {
         let request = QueryRequest::builder()
             .collection_name(name)
             .filter(format!("{ID} >= {start} and {ID} < {end}"))
@@ -61,19 +56,15 @@ impl MilvusClient {
         let answer = answer.map_err(server("query", name))?;
         let rows = answer.results().rows().map_err(server("query", name))?;
         rows.map(|row| {
-            let err = server("query", name);
-            let read = || -> Result<_, SdkError> {
-                Ok((
-                    row.get_i64(ID)?,
-                    row.get_binary_vector(CODE)?.to_vec(),
-                    row.get_i64(LABEL)?,
-                    row.get_str(PATH)?.to_string(),
-                ))
-            };
-            read().map_err(err)
+            let id = row.get_i64(ID).map_err(server("query", name))?;
+            let code = row.get_binary_vector(CODE).map_err(server("query", name))?;
+            let label = row.get_i64(LABEL).map_err(server("query", name))?;
+            let path = row.get_str(PATH).map_err(server("query", name))?;
+            Ok((id, code.to_vec(), label, path.to_string()))
         })
         .collect()
     }
 }
 
-use crate::error::SdkError;
+/// One row: id, packed code, label, path.
+type Row = (i64, Vec<u8>, i64, String);
