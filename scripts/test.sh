@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The project's test suite: everything CI runs. Installs what the tests need first:
 # - Debian's chromium + chromium-driver for the web page's browser test (deephash-serve).
+# - PyPI's milvus-lite 2.5.1 (scripts/milvus-server.sh, own venv .venv-milvus): the Milvus server
+#   binary the Milvus tests start on loopback ports (deephash-milvus, serve, cli). Where it cannot
+#   be installed those tests fail and say so; DEEPHASH_SKIP_MILVUS=1 skips them instead.
 # Everything else (fixtures, the bundled Fashion-MNIST subset) is in the repository.
 # After the tests, type-checks the CUDA backend (`--features cuda`): DOCS_RS=1 makes
 # tracel-llvm-bundler's build script skip its LLVM download, which no registry serves
@@ -17,6 +20,15 @@ if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null
       || echo "test.sh: could not install chromium; the browser test will report itself skipped" >&2
   else
     echo "test.sh: chromium/chromedriver missing and no root apt-get; the browser test will report itself skipped" >&2
+  fi
+fi
+
+if [ "${DEEPHASH_SKIP_MILVUS:-0}" != 1 ]; then
+  echo "test.sh: Milvus Lite server for the Milvus tests (scripts/milvus-server.sh)" >&2
+  if pkg="$(scripts/milvus-server.sh)"; then
+    export DEEPHASH_MILVUS_LITE="$pkg"
+  else
+    echo "test.sh: could not install milvus-lite; the Milvus tests will fail (DEEPHASH_SKIP_MILVUS=1 skips them)" >&2
   fi
 fi
 

@@ -190,7 +190,11 @@ mod tests {
     fn a_leftover_sibling_of_a_killed_writer_is_reused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("codes.npy");
-        std::fs::write(temp_sibling(&path), b"half a file from a killed writer, longer").unwrap();
+        std::fs::write(
+            temp_sibling(&path),
+            b"half a file from a killed writer, longer",
+        )
+        .unwrap();
         write_atomically(&path, |f| f.write_all(b"whole")).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"whole");
         assert_eq!(entries(dir.path()), ["codes.npy"]);

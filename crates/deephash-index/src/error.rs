@@ -18,6 +18,15 @@ pub enum IndexError {
     /// An index file is wrong; the message says how.
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
+    /// An index served by another engine (e.g. a Milvus collection) failed to answer.
+    #[error("{engine} could not answer the search")]
+    Backend {
+        /// The engine.
+        engine: &'static str,
+        /// Its error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A codes error (reading the embedded code database).
     #[error(transparent)]
     Codes(#[from] deephash_codes::CodesError),
