@@ -3,7 +3,8 @@
 # docs/reliability.md). Installs cargo-afl from crates.io when missing (its
 # install builds AFL++ from source), builds the harness in
 # crates/deephash-fuzz/afl (its own workspace: the normal build never needs it)
-# and fuzzes each target for AFL_SECONDS (default 600) from the committed corpus
+# and fuzzes each target for AFL_SECONDS (default 600), or until about AFL_EXECS
+# executions when that is set (AFL_SECONDS then caps the time), from the committed corpus
 # crates/deephash-fuzz/corpus/<target>/. AFL_TARGETS=npy,dhc,... to choose
 # (default: every target of the harness). Results in
 # crates/deephash-fuzz/afl/out/<target>/ (crashes/, hangs/, fuzzer_stats); the
@@ -17,6 +18,8 @@ root=$PWD
 harness=crates/deephash-fuzz/afl
 seconds=${AFL_SECONDS:-600}
 targets=${AFL_TARGETS:-npy,dhc,index,mat5,list,code_text,image,multipart}
+limit=(-V "$seconds")
+[ -n "${AFL_EXECS:-}" ] && limit+=(-E "$AFL_EXECS")
 
 command -v cargo-afl >/dev/null || cargo install cargo-afl --locked
 # `cargo afl config --build` is only needed when the install did not build AFL++
@@ -38,7 +41,7 @@ for target in ${targets//,/ }; do
     out=$root/$harness/out/$target
     rm -rf "$out"
     mkdir -p "$out"
-    cargo afl fuzz -V "$seconds" -t "${AFL_TIMEOUT_MS:-2000}" -i "$root/crates/deephash-fuzz/corpus/$target" -o "$out" \
+    cargo afl fuzz "${limit[@]}" -t "${AFL_TIMEOUT_MS:-2000}" -i "$root/crates/deephash-fuzz/corpus/$target" -o "$out" \
         -- "$bin" "$target" >"$out.log" 2>&1 || { echo "$target: afl-fuzz failed (see $out.log)"; status=1; continue; }
     stats=$out/default/fuzzer_stats
     get() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
