@@ -105,9 +105,23 @@ pub fn read_npy(path: &Path) -> Result<NpyArray, CodesError> {
     parse_npy(path, &bytes)
 }
 
+/// Deepest nesting of brackets accepted in a `.npy` header. A plain array's
+/// header nests two deep (`{'shape': (2, 3)}`), a structured dtype a few more;
+/// npyz's header parser takes time exponential in the depth (about 1.7 times
+/// more per level: 1.6 s at 14 levels, minutes beyond 20), so a 100-byte file of
+/// unclosed brackets would hold a thread indefinitely (found by AFL++).
+pub const MAX_HEADER_NESTING: usize = 8;
+
+/// Longest `.npy` header accepted, in bytes: numpy's own default limit
+/// (`max_header_size`, numpy 1.24), which it set because parsing a header has
+/// a cost beyond its size; deephash's arrays have headers under 128 bytes.
+pub const MAX_HEADER_BYTES: usize = 10_000;
+
 /// Refuses a header whose declared length runs past the end of the file, before
-/// the header reader allocates that length (up to 4 GiB for format 2 and 3).
-fn check_header_length(path: &Path, bytes: &[u8]) -> Result<(), CodesError> {
+/// the header reader allocates that length (up to 4 GiB for format 2 and 3),
+/// a header over [`MAX_HEADER_BYTES`] and one nesting brackets deeper than
+/// [`MAX_HEADER_NESTING`].
+fn check_header(path: &Path, bytes: &[u8]) -> Result<(), CodesError> {
     let at = NPY_MAGIC.len();
     let (start, declared) = match bytes.get(at) {
         Some(1) => (
@@ -135,6 +149,32 @@ fn check_header_length(path: &Path, bytes: &[u8]) -> Result<(), CodesError> {
             ),
         ));
     }
+    if declared > MAX_HEADER_BYTES {
+        return Err(file_error(
+            path,
+            format!("the .npy header is {declared} bytes, over the {MAX_HEADER_BYTES} accepted"),
+        ));
+    }
+    check_header_nesting(path, &bytes[start..start + declared])
+}
+
+/// Refuses a header whose brackets (`(`, `[`, `{`, counted outside and inside
+/// quotes alike) nest deeper than [`MAX_HEADER_NESTING`].
+fn check_header_nesting(path: &Path, header: &[u8]) -> Result<(), CodesError> {
+    let mut depth = 0usize;
+    for &b in header {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => continue,
+        }
+        if depth > MAX_HEADER_NESTING {
+            return Err(file_error(
+                path,
+                format!("the .npy header nests brackets deeper than {MAX_HEADER_NESTING} levels"),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -143,7 +183,7 @@ pub fn parse_npy(path: &Path, bytes: &[u8]) -> Result<NpyArray, CodesError> {
     if !bytes.starts_with(NPY_MAGIC) {
         return Err(file_error(path, "not a .npy file (wrong magic)"));
     }
-    check_header_length(path, bytes)?;
+    check_header(path, bytes)?;
     let mut reader = bytes;
     let header = npyz::NpyHeader::from_reader(&mut reader)
         .map_err(|e| file_error(path, format!("bad .npy header: {e}")))?;
@@ -255,5 +295,55 @@ mod tests {
         }
         let err = parse_npy(Path::new("v9.npy"), b"\x93NUMPY\x09\x00").unwrap_err();
         assert!(err.to_string().contains("version 9"), "{err}");
+    }
+
+    fn npy_with_header(header: &str) -> Vec<u8> {
+        let mut header = header.as_bytes().to_vec();
+        while !(NPY_MAGIC.len() + 4 + header.len() + 1).is_multiple_of(64) {
+            header.push(b' ');
+        }
+        header.push(b'\n');
+        let mut bytes = NPY_MAGIC.to_vec();
+        bytes.extend([1, 0]);
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header);
+        bytes.extend(1i64.to_le_bytes());
+        bytes
+    }
+
+    /// AFL++ found this: a header of unclosed brackets took npyz's header parser
+    /// minutes (its time grows about 1.7 times per level). At 16 levels the
+    /// parser would take some 5 s before answering something else than this error.
+    #[test]
+    fn a_header_too_deep_or_too_long_is_refused_before_parsing_it() {
+        for open in ["[", "(", "{"] {
+            let deep = format!(
+                "{{'descr': '<i8', 'fortran_order': False, 'shape': (1,), 'x': {} }}",
+                open.repeat(16)
+            );
+            let err = parse_npy(Path::new("deep.npy"), &npy_with_header(&deep))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("deep.npy") && err.contains("nests brackets"),
+                "{err}"
+            );
+        }
+        let long = format!(
+            "{{'descr': '<i8', 'fortran_order': False, 'shape': (1,), 'x': '{}' }}",
+            "a".repeat(MAX_HEADER_BYTES)
+        );
+        let mut bytes = NPY_MAGIC.to_vec();
+        bytes.extend([2, 0]);
+        bytes.extend((long.len() as u32 + 1).to_le_bytes());
+        bytes.extend(long.as_bytes());
+        bytes.extend(b"\n\0\0\0\0\0\0\0\x01");
+        let err = parse_npy(Path::new("long.npy"), &bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("over the 10000 accepted"), "{err}");
+        let plain = "{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }";
+        let array = parse_npy(Path::new("plain.npy"), &npy_with_header(plain)).unwrap();
+        assert_eq!(array.to_i64().unwrap(), vec![1]);
     }
 }

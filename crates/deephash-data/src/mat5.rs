@@ -294,6 +294,13 @@ impl Reader {
             }
         };
         let (rows, cols) = (dims[0], element_count(&dims[1..])?);
+        // With no characters, `rows` empty strings would cost 24 bytes each that
+        // the file does not hold (AFL++ found a 436-byte file asking 2^32 x 0).
+        if cols == 0 && rows > 1 {
+            return Err(format!(
+                "{rows} rows of no characters (dimensions {dims:?})"
+            ));
+        }
         if rows.checked_mul(cols) != Some(units.len()) {
             return Err(format!(
                 "{} characters for dimensions {dims:?}",
@@ -521,6 +528,21 @@ mod tests {
         let mut v73 = good;
         v73[..10].copy_from_slice(b"MATLAB 7.3");
         assert!(parse_mat(&v73).unwrap_err().contains("v7.3"));
+    }
+
+    #[test]
+    fn a_char_array_of_many_empty_rows_is_refused_without_allocating_them() {
+        let mut f = write::file(&[], false);
+        let mut body = Vec::new();
+        body.extend_from_slice(&[6, 0, 0, 0, 8, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0]); // mxCHAR
+        body.extend_from_slice(&[5, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0]); // 2^20 x 0
+        body.extend_from_slice(&[1, 0, 1, 0, b'c', 0, 0, 0]); // small name "c"
+        body.extend_from_slice(&[4, 0, 0, 0, 0, 0, 0, 0]); // miUINT16, no characters
+        f.extend_from_slice(&14u32.to_le_bytes());
+        f.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        f.extend(body);
+        let err = parse_mat(&f).unwrap_err();
+        assert!(err.contains("1048576 rows of no characters"), "{err}");
     }
 
     #[test]

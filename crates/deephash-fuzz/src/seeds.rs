@@ -167,6 +167,7 @@ pub fn multipart() -> Vec<Vec<u8>> {
 
 /// `config.toml` of run directories: one written before the loss was
 /// configurable (kept by `deephash-train`'s tests) and one of today's writer.
+#[cfg(feature = "config")]
 pub fn config() -> Vec<Vec<u8>> {
     let old = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../deephash-train/tests/fixtures/config-before-loss.toml");
@@ -179,6 +180,7 @@ pub fn config() -> Vec<Vec<u8>> {
     vec![old, current]
 }
 
+#[cfg(feature = "config")]
 fn toml_config(text: &str) -> deephash_train::RunConfig {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("config.toml");

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use tokio::sync::Semaphore;
 
+use crate::compute::ComputePool;
 use crate::{EncodeError, ImageEncoder};
 
 /// Why an image was not encoded.
@@ -17,14 +18,15 @@ pub enum InferenceError {
     /// The encoder refused or failed.
     #[error(transparent)]
     Encode(#[from] EncodeError),
-    /// The blocking encoder task panicked or was cancelled.
+    /// The encoder panicked, or the compute threads have stopped.
     #[error("the encoder task failed: {0}")]
     Task(String),
 }
 
 /// Bounded concurrent inference with back-pressure.
 ///
-/// At most `concurrent` images are encoded at once (each on a blocking thread)
+/// At most `concurrent` images are encoded at once (each on a thread of the
+/// service's [`ComputePool`])
 /// and at most `queued` more wait; a request beyond that is refused at once
 /// instead of piling up memory and latency. Permits travel into the blocking
 /// task, so a request that times out still holds its slot until its encode
@@ -35,17 +37,24 @@ pub struct InferenceQueue {
     admitted: Arc<Semaphore>,
     running: Arc<Semaphore>,
     capacity: usize,
+    pool: ComputePool,
 }
 
 impl InferenceQueue {
-    /// A queue in front of `encoder`.
-    pub fn new(encoder: Arc<dyn ImageEncoder>, concurrent: usize, queued: usize) -> Self {
+    /// A queue in front of `encoder`, encoding on `pool`'s threads.
+    pub fn new(
+        encoder: Arc<dyn ImageEncoder>,
+        concurrent: usize,
+        queued: usize,
+        pool: ComputePool,
+    ) -> Self {
         let capacity = concurrent + queued;
         Self {
             encoder,
             admitted: Arc::new(Semaphore::new(capacity)),
             running: Arc::new(Semaphore::new(concurrent)),
             capacity,
+            pool,
         }
     }
 
@@ -76,7 +85,7 @@ impl InferenceQueue {
             .await
             .map_err(|e| InferenceError::Task(e.to_string()))?;
         let encoder = self.encoder.clone();
-        let task = tokio::task::spawn_blocking(move || {
+        let task = self.pool.run(move || {
             let _slots = (admitted, running);
             encoder.encode(&image)
         });

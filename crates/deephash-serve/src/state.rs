@@ -1,6 +1,7 @@
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
+use crate::compute::ComputePool;
 use crate::inference::InferenceQueue;
 use crate::metrics::Metrics;
 use crate::thumbnail::ThumbnailCache;
@@ -11,6 +12,8 @@ use crate::{Access, Catalog, ImageEncoder, Limits, ServeError};
 pub struct AppState {
     /// Codes, items and their index.
     pub catalog: Catalog,
+    /// The threads that encode, search and make thumbnails.
+    pub compute: ComputePool,
     /// The encoder behind its bounded queue.
     pub queue: InferenceQueue,
     /// Thumbnails of item images.
@@ -49,10 +52,12 @@ impl AppState {
                 database: catalog.bits(),
             });
         }
+        let compute = ComputePool::new(compute_threads(&limits)).map_err(ServeError::Server)?;
         let queue = InferenceQueue::new(
             encoder,
             limits.max_concurrent_inference,
             limits.max_queued_inference,
+            compute.clone(),
         );
         let capacity = NonZeroUsize::new(limits.thumbnail_cache_entries).ok_or_else(|| {
             ServeError::Config("thumbnail_cache_entries must be greater than 0".into())
@@ -60,6 +65,7 @@ impl AppState {
         let thumbnails = ThumbnailCache::new(limits.thumbnail_size, capacity, limits.max_pixels);
         Ok(Arc::new(Self {
             catalog,
+            compute,
             queue,
             thumbnails,
             limits,
@@ -72,4 +78,12 @@ impl AppState {
     pub fn max_k(&self) -> usize {
         self.limits.max_k.min(self.catalog.len())
     }
+}
+
+/// Compute threads: one per encoder slot (at most that many images are
+/// encoded at once) and one per core for searches and thumbnails, so a full
+/// encoder queue never holds up a code search.
+fn compute_threads(limits: &Limits) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    limits.max_concurrent_inference + cores
 }

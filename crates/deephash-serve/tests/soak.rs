@@ -16,8 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::fixtures::{Fixture, make_image, png_bytes};
-use common::http::agent;
-use common::{FakeEncoder, TestServer};
+use common::{FakeEncoder, TestServer, heap, http};
 use deephash_codes::CodeMatrix;
 use deephash_serve::{AppState, Catalog, Item, Limits, format_hex};
 
@@ -28,14 +27,60 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Resident memory of this process (server and clients), in KiB.
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
+#[global_allocator]
+static ALLOC: heap::Counting = heap::Counting;
+
+/// Memory of this process (server and clients) at one moment, and the TCP
+/// sockets to the server's port (a client that opened a connection per request
+/// would leave thousands in TIME_WAIT).
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    rss_kib: u64,
+    heap: heap::HeapSample,
+    malloc: Option<heap::MallocSample>,
+    sockets: usize,
+    threads: usize,
+}
+
+fn sample(port: u16) -> Sample {
+    Sample {
+        rss_kib: heap::rss_kib(),
+        heap: heap::sample(),
+        malloc: heap::malloc_sample(),
+        sockets: sockets_on(port),
+        threads: std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count),
+    }
+}
+
+/// TCP sockets (IPv4, any state) with `port` at either end.
+fn sockets_on(port: u16) -> usize {
+    let hex = format!(":{port:04X} ");
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+        .filter(|l| l.contains(&hex))
+        .count()
+}
+
+fn print_sample(second: u64, s: &Sample) {
+    let mib = |b: u64| b as f64 / (1 << 20) as f64;
+    let malloc = s.malloc.map_or(String::from("-"), |m| {
+        format!(
+            "arena {:.1} free {:.1} mapped {:.1}",
+            mib(m.arena),
+            mib(m.free),
+            mib(m.mapped)
+        )
+    });
+    println!(
+        "t={second:>4} s  RSS {:.1} MiB  live heap {:.2} MiB in {} blocks  allocations {}  malloc: {malloc}  sockets {}  threads {}",
+        s.rss_kib as f64 / 1024.0,
+        mib(s.heap.live_bytes),
+        s.heap.live_blocks,
+        s.heap.allocations,
+        s.sockets,
+        s.threads,
+    );
 }
 
 fn state(fixture: &Fixture, n: usize) -> Arc<AppState> {
@@ -136,7 +181,7 @@ fn client(
     let png = png_bytes(&make_image(seed % 5, seed % 7));
     let code = format_hex(&[seed as u8; 8]);
     std::thread::spawn(move || {
-        let agent = agent();
+        let agent = http::steady_agent();
         let mut tally = Tally::default();
         let mut i = 0u64;
         while !stop.load(Ordering::Relaxed) {
@@ -169,19 +214,26 @@ fn client(
     })
 }
 
-/// Runs the clients for `duration`, sampling resident memory every 10 s; all
-/// answers merged, and the samples (KiB).
-fn saturate(server: &TestServer, clients: u64, duration: Duration) -> (Tally, Duration, Vec<u64>) {
+/// Runs the clients for `duration`, sampling memory every 10 s (and printing
+/// each sample as it is taken); all answers merged, and the samples.
+fn saturate(
+    server: &TestServer,
+    clients: u64,
+    duration: Duration,
+) -> (Tally, Duration, Vec<Sample>) {
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
     let threads: Vec<_> = (0..clients as usize)
         .map(|seed| client(server, seed, stop.clone()))
         .collect();
-    let mut samples = vec![rss_kib()];
+    let port = server.addr.port();
+    let mut samples = vec![sample(port)];
+    print_sample(0, &samples[0]);
     while start.elapsed() < duration {
         let left = duration.saturating_sub(start.elapsed());
         std::thread::sleep(left.min(Duration::from_secs(10)));
-        samples.push(rss_kib());
+        samples.push(sample(port));
+        print_sample(start.elapsed().as_secs(), samples.last().unwrap());
     }
     stop.store(true, Ordering::Relaxed);
     let mut all = Tally::default();
@@ -208,10 +260,10 @@ fn soak_at_saturation_holds_memory_and_answers() {
     let warm_up = env_or("SOAK_WARMUP_SECONDS", 30).div_ceil(10) * 10;
     let (tally, wall, samples) = saturate(&server, clients, Duration::from_secs(warm_up + seconds));
     let measured = &samples[(warm_up / 10) as usize..];
-    let (rss_start, rss_end) = (measured[0], *measured.last().unwrap());
+    let (rss_start, rss_end) = (measured[0].rss_kib, measured.last().unwrap().rss_kib);
     let mib: Vec<String> = measured
         .iter()
-        .map(|k| format!("{:.1}", *k as f64 / 1024.0))
+        .map(|s| format!("{:.1}", s.rss_kib as f64 / 1024.0))
         .collect();
     println!(
         "RSS every 10 s after a {warm_up} s warm-up (MiB): {}",

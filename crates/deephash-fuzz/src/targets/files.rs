@@ -64,6 +64,7 @@ pub fn list(bytes: &[u8]) -> Result<(), String> {
 
 /// `config.toml` of a run directory; a configuration that loads is saved, loaded
 /// back and saved again to the same text (text, not values: NaN is a value).
+#[cfg(feature = "config")]
 pub fn config(bytes: &[u8]) -> Result<(), String> {
     let path = as_file("config.toml", bytes)?;
     let Ok(config) = deephash_train::RunConfig::load(&path) else {

@@ -36,7 +36,7 @@ impl Target {
 }
 
 /// Every target.
-pub const ALL: [Target; 9] = [
+pub const ALL: &[Target] = &[
     Target {
         name: "npy",
         text: false,
@@ -86,6 +86,7 @@ pub const ALL: [Target; 9] = [
         check: formats::image,
         repair: repair::none,
     },
+    #[cfg(feature = "config")]
     Target {
         name: "config",
         text: true,

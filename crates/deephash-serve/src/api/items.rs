@@ -67,13 +67,15 @@ pub async fn thumbnail(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&state, &id)?;
     let task_state = state.clone();
-    let made = tokio::task::spawn_blocking(move || {
-        let item = task_state.catalog.item(id).cloned();
-        let item = item.unwrap_or_else(|| Item::file("", None));
-        task_state.thumbnails.get_or_make(id, &item)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("thumbnail task failed: {e}")))?;
+    let made = state
+        .compute
+        .run(move || {
+            let item = task_state.catalog.item(id).cloned();
+            let item = item.unwrap_or_else(|| Item::file("", None));
+            task_state.thumbnails.get_or_make(id, &item)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("thumbnail task failed: {e}")))?;
     let jpeg = made.map_err(|err| thumbnail_error(id, err))?;
     let headers = [
         (header::CONTENT_TYPE, "image/jpeg"),

@@ -71,30 +71,32 @@ fn bad_k(state: &AppState, what: &str) -> ApiError {
     )
 }
 
-/// Searches the catalog for `code` on a blocking thread and builds the answer.
+/// Searches the catalog for `code` on a compute thread and builds the answer.
 pub async fn answer(
     state: std::sync::Arc<AppState>,
     code: Vec<u8>,
     k: usize,
 ) -> Result<SearchResponse, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let hits = state
-            .catalog
-            .search(&code, k)
-            .map_err(|e| ApiError::internal(format!("{e}: {}", e.0)))?;
-        Ok(SearchResponse {
-            bits: state.catalog.bits(),
-            k,
-            query_code: format_hex(&code),
-            results: hits
-                .iter()
-                .enumerate()
-                .map(|(i, hit)| result_item(&state, i + 1, *hit))
-                .collect(),
+    let compute = state.compute.clone();
+    compute
+        .run(move || {
+            let hits = state
+                .catalog
+                .search(&code, k)
+                .map_err(|e| ApiError::internal(format!("{e}: {}", e.0)))?;
+            Ok(SearchResponse {
+                bits: state.catalog.bits(),
+                k,
+                query_code: format_hex(&code),
+                results: hits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, hit)| result_item(&state, i + 1, *hit))
+                    .collect(),
+            })
         })
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("search task failed: {e}")))?
+        .await
+        .map_err(|e| ApiError::internal(format!("search task failed: {e}")))?
 }
 
 fn result_item(state: &AppState, rank: usize, hit: Hit) -> ResultItem {

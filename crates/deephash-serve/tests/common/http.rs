@@ -51,6 +51,21 @@ pub fn agent() -> Agent {
         .into()
 }
 
+/// An agent for load and memory tests: socket read and write timeouts only. An overall
+/// or per-call timeout makes ureq resolve the address on a new thread for
+/// every request (its `DefaultResolver` waits for that thread with the
+/// timeout), and that churn of thousands of threads a second, in this process,
+/// grew resident memory through the allocator's per-thread caches and arenas
+/// while the server's live heap stayed flat (docs/reliability.md).
+pub fn steady_agent() -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_per_read(Some(Duration::from_secs(60)))
+        .timeout_per_write(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
 fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     let mut response = result.expect("request failed at the transport level");
     let status = response.status().as_u16();

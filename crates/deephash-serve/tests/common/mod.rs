@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod heap;
 pub mod http;
 pub mod raw;
 
