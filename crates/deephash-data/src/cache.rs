@@ -4,8 +4,8 @@
 //! File layout (little-endian): `DHCACHE1`, entry count `u64`, table offset `u64`, then the pixel
 //! data, then the table: per entry the source fingerprint (`u64`: hash of path, size and
 //! modification time), data offset `u64`, width `u32`, height `u32`, CRC-32 of the pixels `u32`,
-//! status `u32` (1 = decoded, 0 = unreadable and skipped). The file is written to a temporary name
-//! and renamed, so a crash never leaves a half-written cache. On open every source is checked
+//! status `u32` (1 = decoded, 0 = unreadable and skipped). The file is written through the
+//! workspace's atomic writer (`deephash-atomic`), so a crash never leaves a half-written cache. On open every source is checked
 //! against its fingerprint; any change rebuilds the cache. A CRC mismatch on read falls back to
 //! decoding the source (with a warning).
 
@@ -70,7 +70,11 @@ impl DecodedCache {
                 Err(e) => tracing::warn!("{e}; rebuilding"),
             }
         }
-        build(&path, samples, &prints, transform, max_pixels, skip_bad)?;
+        crate::atomic::write_atomically(&path, |file| {
+            fill(
+                file, &path, samples, &prints, transform, max_pixels, skip_bad,
+            )
+        })?;
         Self::open(&path)
     }
 
@@ -188,7 +192,10 @@ fn fingerprint(s: &Sample) -> u64 {
     u64::from_le_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
 }
 
-fn build(
+/// Decodes the samples into `file` (the cache at `path` being written through the atomic
+/// writer): header, pixels, table.
+fn fill(
+    file: &mut std::fs::File,
     path: &Path,
     samples: &[Sample],
     prints: &[u64],
@@ -196,9 +203,8 @@ fn build(
     max_pixels: u64,
     skip_bad: bool,
 ) -> Result<()> {
-    let tmp = path.with_extension("dhc.tmp");
-    let io = |e| DataError::io(&tmp, e);
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
+    let io = |e| DataError::io(path, e);
+    let mut out = std::io::BufWriter::new(&mut *file);
     out.write_all(&[0; HEADER as usize]).map_err(io)?;
     let bar = indicatif::ProgressBar::new(samples.len() as u64).with_message("decoding into cache");
     bar.set_style(
@@ -257,12 +263,10 @@ fn build(
             out.write_all(&v.to_le_bytes()[..w]).map_err(io)?;
         }
     }
-    let mut file = out.into_inner().map_err(|e| io(e.into_error()))?;
+    let file = out.into_inner().map_err(|e| io(e.into_error()))?;
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     file.write_all(MAGIC).map_err(io)?;
     file.write_all(&(entries.len() as u64).to_le_bytes())
         .map_err(io)?;
-    file.write_all(&offset.to_le_bytes()).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))
+    file.write_all(&offset.to_le_bytes()).map_err(io)
 }

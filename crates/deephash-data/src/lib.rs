@@ -7,6 +7,7 @@
 //! - Data sets: [`Dataset`] of [`Sample`]s, loaded from a [`DatasetSpec`] (`cub`, `dogs`, `folder`,
 //!   `list`, `fashion-mnist`; the bundled Fashion-MNIST subset by default).
 
+mod atomic;
 pub mod cub;
 pub mod dataset;
 pub mod decode;

@@ -1,13 +1,18 @@
-//! `--dataset KIND --data-dir PATH`: which data set to load and from where.
+//! `--dataset KIND --data-dir PATH`: which data set to load and from where. The one typed
+//! description of a data set: the command line parses into it, a run's `config.toml` stores
+//! it (`[data] dataset = "cub"`, `data_dir = ...`), encoders and evaluation load from it.
 
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result};
 
-/// The data set loaders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The data set loaders; in files by their command-line names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum DatasetKind {
     /// CUB-200-2011 ([`crate::load_cub`]).
     Cub,
@@ -18,6 +23,7 @@ pub enum DatasetKind {
     /// List files ([`crate::load_list`]).
     List,
     /// Fashion-MNIST IDX files ([`crate::load_fashion_mnist`]); the bundled subset by default.
+    #[serde(alias = "fashion_mnist")]
     FashionMnist,
 }
 
@@ -55,17 +61,28 @@ impl std::fmt::Display for DatasetKind {
     }
 }
 
-/// Everything needed to load a data set: what the command line gives.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything needed to load a data set: what the command line gives, and what a run's
+/// `config.toml` records under `[data]` (`dataset`, `data_dir`, `test_fraction`,
+/// `split_seed`; files written before the last two existed load with the defaults they were
+/// split with).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetSpec {
     /// Which loader.
+    #[serde(rename = "dataset")]
     pub kind: DatasetKind,
     /// Its folder (or list file); required except for Fashion-MNIST (bundled subset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
     /// Test share for folder/list data without their own split.
+    #[serde(default = "default_test_fraction")]
     pub test_fraction: f64,
     /// Seed of that split.
+    #[serde(default, rename = "split_seed")]
     pub seed: u64,
+}
+
+fn default_test_fraction() -> f64 {
+    DatasetSpec::DEFAULT_TEST_FRACTION
 }
 
 impl DatasetSpec {
@@ -127,6 +144,27 @@ mod tests {
             err.contains("cub, dogs, folder, list, fashion-mnist"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn kinds_are_stored_by_their_command_line_names() {
+        #[derive(Serialize, Deserialize)]
+        struct Holder {
+            dataset: DatasetKind,
+        }
+        for kind in [DatasetKind::Cub, DatasetKind::FashionMnist] {
+            let text = serde_json::to_string(&Holder { dataset: kind }).unwrap();
+            assert_eq!(text, format!("{{\"dataset\":\"{}\"}}", kind.name()));
+        }
+        let old: Holder = serde_json::from_str(r#"{"dataset":"fashion_mnist"}"#).unwrap();
+        assert_eq!(old.dataset, DatasetKind::FashionMnist);
+        assert!(serde_json::from_str::<Holder>(r#"{"dataset":"imagenet"}"#).is_err());
+    }
+
+    #[test]
+    fn a_spec_without_its_split_fields_loads_with_the_defaults() {
+        let spec: DatasetSpec = serde_json::from_str(r#"{"dataset":"folder"}"#).unwrap();
+        assert_eq!(spec, DatasetSpec::new(DatasetKind::Folder, None));
     }
 
     #[test]

@@ -96,12 +96,30 @@ fn cache_is_rebuilt_when_a_source_changes_and_survives_corruption() {
     write_image(&data.join("c0/0.png"), 250, 45);
     let c2 =
         DecodedCache::open_or_build(&dir.path().join("cache"), &s, &t, u64::MAX, false).unwrap();
-    assert_ne!(
-        c2.get(0).unwrap().unwrap(),
-        before,
-        "stale cache entry served"
-    );
+    let rebuilt = c2.get(0).unwrap().unwrap();
+    assert_ne!(rebuilt, before, "stale cache entry served");
     drop(c2);
+    // Written through the atomic writer: no temporary left; while another builder holds the
+    // cache's temporary, a rebuild is refused naming the cache and the cache stays whole.
+    let cache_dir = dir.path().join("cache");
+    let names: Vec<_> = std::fs::read_dir(&cache_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, [path.file_name().unwrap()]);
+    let held = std::fs::File::create(deephash_atomic::temp_sibling(&path)).unwrap();
+    held.try_lock().unwrap();
+    write_image(&data.join("c0/0.png"), 10, 45);
+    let refused = DecodedCache::open_or_build(&cache_dir, &s, &t, u64::MAX, false)
+        .err()
+        .unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(refused.to_string().contains(&name), "{refused}");
+    assert_eq!(
+        DecodedCache::open(&path).unwrap().get(0).unwrap().unwrap(),
+        rebuilt
+    );
+    drop(held);
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[30] ^= 0xff;
     std::fs::write(&path, bytes).unwrap();

@@ -27,6 +27,54 @@ pub enum IndexError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A query file holds no codes.
+    #[error("{}: holds no query codes", path.display())]
+    NoQueries {
+        /// The query file.
+        path: PathBuf,
+    },
+    /// A code file to index holds no codes.
+    #[error("{}: holds no codes", path.display())]
+    NoCodes {
+        /// The code file.
+        path: PathBuf,
+    },
+    /// Query codes are not as long as the database's.
+    #[error("{}: queries have {query} bits but the database has {db} bits", path.display())]
+    QueryBits {
+        /// The query file.
+        path: PathBuf,
+        /// Their length.
+        query: usize,
+        /// The database's.
+        db: usize,
+    },
+    /// `-k` is 0 or larger than the database file holds.
+    #[error("-k {k} is invalid: {} holds {n} codes, so k must be between 1 and {n}", db.display())]
+    KOutOfRange {
+        /// The requested neighbours per query.
+        k: usize,
+        /// The database size.
+        n: usize,
+        /// The database file.
+        db: PathBuf,
+    },
+    /// A labels file does not give one label per code.
+    #[error("{}: {labels} labels for {codes} codes", path.display())]
+    LabelCount {
+        /// The labels file.
+        path: PathBuf,
+        /// Its labels.
+        labels: usize,
+        /// The codes.
+        codes: usize,
+    },
+    /// A thread count of 0.
+    #[error("--threads 0 is invalid: use at least 1")]
+    NoThreads,
+    /// The worker threads could not be started.
+    #[error("cannot start the worker threads")]
+    ThreadPool(#[from] rayon::ThreadPoolBuildError),
     /// A codes error (reading the embedded code database).
     #[error(transparent)]
     Codes(#[from] deephash_codes::CodesError),

@@ -6,11 +6,14 @@
 //!   query blocking for cache reuse and rayon threads.
 //! * [`MultiIndexHashing`]: exact sub-linear search (Norouzi et al., CVPR 2012).
 //! * [`choose`]: the documented rule for picking one; [`index_file`]: persisted indexes;
-//!   [`open_index`]: an index file, code database or `.npy` codes, ready to search.
+//!   [`open_index`]: an index file, code database or `.npy` codes, ready to search;
+//!   [`batch`]: query files checked against it, searched on a thread pool, results written.
 //!
 //! Every path returns identical results: nearest first, ties by lower database id.
 //! This crate does not depend on the deep-learning framework.
 
+pub mod batch;
+mod build_file;
 mod choose;
 mod distances;
 mod error;
@@ -24,6 +27,7 @@ mod scan;
 mod search;
 mod topk;
 
+pub use build_file::{BuiltIndex, build_index_file};
 pub use choose::{IndexKind, MIH_MAX_BITS, MIH_MIN_CODES, build, choose};
 pub use distances::{detected_kernel, distances};
 pub use error::IndexError;

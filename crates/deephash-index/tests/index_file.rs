@@ -83,3 +83,31 @@ fn a_table_count_beyond_the_section_is_refused_without_allocating_it() {
         assert!(msg.contains("too short for its tables"), "{msg}");
     }
 }
+
+#[test]
+fn an_index_built_from_code_and_label_files_keeps_them_and_refuses_wrong_label_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (codes, labels, out) = (
+        dir.path().join("codes.npy"),
+        dir.path().join("labels.npy"),
+        dir.path().join("out.dhi"),
+    );
+    let db = db();
+    deephash_codes::write_codes_npy(&codes, &db.codes).unwrap();
+    deephash_codes::npy::write_npy_rows(&labels, &[400], (0..400i64).map(|i| i % 5)).unwrap();
+    let built = deephash_index::build_index_file(&codes, Some(&labels), &out, None).unwrap();
+    assert_eq!(
+        (built.kind, built.codes, built.bits),
+        (IndexKind::Scan, 400, 32)
+    );
+    let loaded = read_index(&out).unwrap();
+    assert_eq!(loaded.db.codes, db.codes);
+    assert_eq!(loaded.db.labels.unwrap().len(), 400);
+
+    deephash_codes::npy::write_npy_rows(&labels, &[3], [1i64, 2, 3]).unwrap();
+    let err = deephash_index::build_index_file(&codes, Some(&labels), &out, None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{}: 3 labels for 400 codes", labels.display())
+    );
+}

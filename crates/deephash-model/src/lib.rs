@@ -24,6 +24,7 @@ pub mod fused;
 pub mod hashnet;
 pub mod head;
 pub mod layers;
+pub mod throughput;
 pub mod train_bn;
 pub mod train_conv;
 mod weights;

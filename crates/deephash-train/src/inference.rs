@@ -55,22 +55,22 @@ impl TrainedModel {
 
     /// The backbone (decides input size and normalisation).
     pub fn backbone(&self) -> BackboneKind {
-        self.config.backbone
+        self.config.backbone()
     }
 
     /// How pixels must be normalised for this network.
     pub fn normalization(&self) -> Normalization {
-        self.config.backbone.normalization()
+        self.config.backbone().normalization()
     }
 
     /// Side of the square network input (after the centre crop).
     pub fn input_size(&self) -> usize {
-        self.config.backbone.input_size()
+        self.config.backbone().input_size()
     }
 
     /// Side the images are resized to before the centre crop.
     pub fn resize_size(&self) -> usize {
-        self.config.backbone.resize_size()
+        self.config.backbone().resize_size()
     }
 
     /// The device the network lives on.

@@ -2,19 +2,21 @@
 
 use std::path::{Path, PathBuf};
 
+use deephash_data::DatasetSpec;
 use deephash_model::{BackboneKind, HashNetConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
 use crate::config::LoopConfig;
 
-/// Where the data came from and how it was split.
+/// The data of a run: the data set (which loader, where, how folder and list data are split:
+/// the data crate's [`DatasetSpec`], whose fields sit directly in `[data]`) and how training
+/// uses it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataSpec {
-    /// Data set name as on the command line (`fashion-mnist`, `cub`, `dogs`, `folder`, `list`).
-    pub dataset: String,
-    /// Its directory (absent: the data set's default location).
-    pub data_dir: Option<PathBuf>,
+    /// Which data set and from where (`dataset = "fashion-mnist"`, `data_dir = ...`).
+    #[serde(flatten)]
+    pub source: DatasetSpec,
     /// Fraction of each training class held out for model selection.
     pub val_fraction: f64,
     /// Augmented views per training image in frozen mode (0: the evaluation view only).
@@ -50,11 +52,10 @@ pub fn first_per_class(labels: &[Vec<u32>], max: usize) -> Vec<usize> {
 /// The full configuration of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
-    /// Backbone name (decides the input preprocessing).
-    pub backbone: BackboneKind,
     /// Initial backbone weights, when pretrained.
     pub weights: Option<PathBuf>,
-    /// The network.
+    /// The network; its backbone configuration is the one place the backbone is stored
+    /// ([`RunConfig::backbone`] derives the kind from it).
     pub model: HashNetConfig,
     /// The data.
     pub data: DataSpec,
@@ -64,7 +65,20 @@ pub struct RunConfig {
     pub device: String,
 }
 
+/// The fields of older `config.toml` files that the current format stores elsewhere: the
+/// backbone kind, written beside `[model.backbone]` until the configuration stored it once.
+#[derive(Deserialize)]
+struct Legacy {
+    backbone: Option<BackboneKind>,
+}
+
 impl RunConfig {
+    /// The named backbone (decides the input preprocessing), derived from the model's backbone
+    /// configuration.
+    pub fn backbone(&self) -> BackboneKind {
+        self.model.backbone.kind()
+    }
+
     /// Code length.
     pub fn bits(&self) -> usize {
         self.model.bits
@@ -80,11 +94,23 @@ impl RunConfig {
     }
 
     /// Reads a configuration written by [`RunConfig::save`].
+    /// Older files, which also name the backbone at the top level, load to the same
+    /// configuration; that name must agree with `[model.backbone]`.
     pub fn load(path: &Path) -> Result<Self, TrainError> {
         let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
-        toml::from_str(&text).map_err(|e| TrainError::Format {
+        let format = |message: String| TrainError::Format {
             path: path.to_path_buf(),
-            message: format!("not a run configuration: {e}"),
-        })
+            message,
+        };
+        let not_a_config = |e: toml::de::Error| format(format!("not a run configuration: {e}"));
+        let config: Self = toml::from_str(&text).map_err(not_a_config)?;
+        let legacy: Legacy = toml::from_str(&text).map_err(not_a_config)?;
+        match legacy.backbone {
+            Some(named) if named != config.backbone() => Err(format(format!(
+                "names the backbone {named} but [model.backbone] describes a {}",
+                config.backbone()
+            ))),
+            _ => Ok(config),
+        }
     }
 }

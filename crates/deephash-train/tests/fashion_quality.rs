@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use burn::tensor::Device;
-use deephash_data::RgbImage;
+use deephash_data::{DatasetKind, DatasetSpec, RgbImage};
 use deephash_model::{BackboneKind, HashNetConfig, HeadKind};
 use deephash_train::checkpoint::{load_module, resume_or_start};
 use deephash_train::finetune::{net_embeddings, train_finetune};
@@ -81,12 +81,10 @@ fn small_cnn_from_scratch_on_fashion_mnist() {
     for bits in env_list("DEEPHASH_BITS", "16,64") {
         let tmp = tempfile::tempdir().unwrap();
         let mut cfg = RunConfig {
-            backbone: kind,
             weights: None,
             model: HashNetConfig::new(kind, HeadKind::Linear, bits),
             data: DataSpec {
-                dataset: "fashion-mnist".into(),
-                data_dir: None,
+                source: DatasetSpec::new(DatasetKind::FashionMnist, None),
                 val_fraction: 0.1,
                 views: 0,
                 max_per_class: None,

@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 
 use burn::tensor::Device;
+use deephash_data::{DatasetKind, DatasetSpec};
 use deephash_model::{BackboneKind, HashNetConfig, HeadKind};
 use deephash_train::checkpoint::{load_module, resume_or_start};
 use deephash_train::features::FeatureTable;
@@ -66,12 +67,11 @@ fn run_config() -> RunConfig {
         c.stages = 1;
     }
     RunConfig {
-        backbone: BackboneKind::SmallCnn,
         weights: None,
         model,
         data: DataSpec {
-            dataset: "synthetic".into(),
-            data_dir: None,
+            // Recorded only: the test trains on synthetic features in memory.
+            source: DatasetSpec::new(DatasetKind::FashionMnist, None),
             val_fraction: 0.2,
             views: 1,
             max_per_class: None,

@@ -1,6 +1,7 @@
 //! Pooled backbone features of image files (what `deephash features` writes): a pretrained
 //! backbone, its evaluation transform, no hash head.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use deephash_data::{DEFAULT_MAX_PIXELS, RgbImage, decode_file, list_images};
@@ -44,4 +45,40 @@ pub fn folder_features(
     }
     bar.finish_and_clear();
     Ok((files, table))
+}
+
+/// Writes the features of `files` as a float32 `(N, D)` `.npy` file at `out` and their relative
+/// paths, one per line in row order, beside it with the extension `.txt` (both atomically).
+pub fn write_features(out: &Path, files: &[PathBuf], table: &FeatureTable) -> Result<()> {
+    let shape = [files.len() as u64, table.dim as u64];
+    deephash_codes::npy::write_npy_rows(out, &shape, table.values.iter().copied())?;
+    let mut text = String::new();
+    for file in files {
+        text.push_str(&format!("{}\n", file.display()));
+    }
+    let paths = out.with_extension("txt");
+    deephash_codes::write_atomically(&paths, |f| f.write_all(text.as_bytes()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_and_their_paths_are_written_side_by_side_in_row_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("feat.npy");
+        let files = vec![PathBuf::from("b/1.png"), PathBuf::from("a/2.jpg")];
+        let table = FeatureTable {
+            dim: 3,
+            values: (0..6).map(|v| v as f32).collect(),
+        };
+        write_features(&out, &files, &table).unwrap();
+        let array = deephash_codes::npy::read_npy(&out).unwrap();
+        assert_eq!((array.rows(), array.cols()), (2, 3));
+        assert_eq!(array.to_f32().unwrap(), table.values);
+        let paths = std::fs::read_to_string(dir.path().join("feat.txt")).unwrap();
+        assert_eq!(paths, "b/1.png\na/2.jpg\n");
+    }
 }

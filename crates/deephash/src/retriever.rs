@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use deephash_codes::{CodeDb, CodeMatrix, DatasetRef, DbMeta, ModelFingerprint};
-use deephash_data::{
-    DEFAULT_MAX_PIXELS, DatasetKind, DatasetSpec, ImageSource, RgbImage, decode_file,
-};
+use deephash_data::{DatasetKind, DatasetSpec, ImageSource, RgbImage};
 use deephash_index::index_file::LoadedIndex;
 use deephash_index::{HammingIndex, IndexKind, open_index};
 use deephash_model::DeviceSpec;
@@ -193,10 +191,7 @@ impl Retriever {
     /// The `k` nearest items to the image file `path`: its stored code when it is an item
     /// of the database (see [`Retriever::stored_row`]), else its code from the run.
     pub fn search_file(&self, path: &Path, k: usize) -> Result<Vec<Hit>> {
-        match self.stored_row(path) {
-            Some(row) => self.search_code(self.db.codes.code(row), k),
-            None => self.search_image(decode_file(path, DEFAULT_MAX_PIXELS)?, k),
-        }
+        Ok(self.query_file(path, k)?.hits)
     }
 
     /// The row of the item whose id is `image`'s path (as given, or a suffix of it after a

@@ -1,13 +1,11 @@
 //! `deephash features`: pooled backbone features of every image in a folder, as float32 `.npy`
 //! (N × D) plus a sibling `.txt` with the relative paths in row order.
 
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
 use deephash::DeviceSpec;
-use deephash::features::folder_features;
+use deephash::features::{folder_features, write_features};
 use deephash::model::BackboneKind;
 
 /// Arguments of `deephash features`.
@@ -44,8 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &args.device,
     )?;
     let dim = table.dim;
-    write_npy(&args.out, &table.values, files.len(), dim)?;
-    write_paths(&args.out.with_extension("txt"), &files)?;
+    write_features(&args.out, &files, &table)?;
     let seconds = started.elapsed().as_secs_f64();
     tracing::info!(images = files.len(), dim, seconds, "features written");
     eprintln!(
@@ -55,24 +52,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         files.len() as f64 / seconds.max(1e-9)
     );
     Ok(())
-}
-
-/// Writes `rows` as a float32 `(n, dim)` .npy file (atomically).
-fn write_npy(path: &Path, rows: &[f32], n: usize, dim: usize) -> anyhow::Result<()> {
-    deephash_codes::npy::write_npy_rows(path, &[n as u64, dim as u64], rows.iter().copied())?;
-    Ok(())
-}
-
-/// Writes one relative path per line, in row order.
-fn write_paths(path: &Path, files: &[PathBuf]) -> anyhow::Result<()> {
-    let mut out = BufWriter::new(
-        std::fs::File::create(path)
-            .with_context(|| format!("{}: cannot create", path.display()))?,
-    );
-    for file in files {
-        writeln!(out, "{}", file.display())
-            .with_context(|| format!("{}: cannot write", path.display()))?;
-    }
-    out.flush()
-        .with_context(|| format!("{}: cannot write", path.display()))
 }

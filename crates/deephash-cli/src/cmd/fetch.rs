@@ -3,13 +3,12 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use deephash_data::fetch::{BASE_URL_ENV, FetchOptions, FetchTarget, fetch};
+use deephash_data::fetch::{FetchOptions, FetchTarget, fetch};
 
 /// Arguments of `deephash fetch`.
 #[derive(clap::Args)]
 pub struct Args {
     /// What to fetch: cub, dogs, resnet18 or resnet50.
-    #[arg(value_parser = parse_target)]
     what: FetchTarget,
     /// Destination folder (default: `data/<name>` for data sets, `weights/` for weights).
     #[arg(long)]
@@ -23,31 +22,15 @@ pub struct Args {
     quiet: bool,
 }
 
-fn parse_target(s: &str) -> Result<FetchTarget, String> {
-    s.parse()
-        .map_err(|e: deephash_data::DataError| e.to_string())
-}
-
 /// Runs `deephash fetch`: prints the path to use (`--data-dir` or `--weights`) on success.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let dir = args.dir.unwrap_or_else(|| match args.what {
-        FetchTarget::Cub => PathBuf::from("data/cub"),
-        FetchTarget::Dogs => PathBuf::from("data/dogs"),
-        FetchTarget::Resnet18 | FetchTarget::Resnet50 => PathBuf::from("weights"),
-    });
+    let dir = args.dir.unwrap_or_else(|| args.what.default_dir());
     let opts = FetchOptions {
         dir: dir.clone(),
-        base_url: args
-            .base_url
-            .or_else(|| std::env::var(BASE_URL_ENV).ok().filter(|s| !s.is_empty())),
+        base_url: FetchOptions::base_url_or_env(args.base_url),
         quiet: args.quiet,
     };
     let path = fetch(args.what, &opts).with_context(|| format!("fetch into {}", dir.display()))?;
-    let flag = if args.what.is_dataset() {
-        "--data-dir"
-    } else {
-        "--weights"
-    };
-    println!("{flag} {}", path.display());
+    println!("{} {}", args.what.used_with(), path.display());
     Ok(())
 }

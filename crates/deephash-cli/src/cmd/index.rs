@@ -3,9 +3,7 @@
 
 use std::path::PathBuf;
 
-use deephash_codes::CodeDb;
-use deephash_index::index_file::write_index;
-use deephash_index::{IndexKind, choose};
+use deephash_index::{IndexKind, build_index_file};
 
 /// Index commands.
 #[derive(clap::Subcommand)]
@@ -39,32 +37,14 @@ pub fn run(command: IndexCommand) -> anyhow::Result<()> {
 }
 
 fn build(args: BuildArgs) -> anyhow::Result<()> {
-    let mut db = CodeDb::read_any(&args.codes)?;
-    if db.codes.is_empty() {
-        anyhow::bail!("{}: holds no codes", args.codes.display());
-    }
-    if let Some(path) = &args.labels {
-        let labels = deephash_codes::read_labels(path)?;
-        if labels.len() != db.codes.len() {
-            anyhow::bail!(
-                "{}: {} labels for {} codes",
-                path.display(),
-                labels.len(),
-                db.codes.len()
-            );
-        }
-        db.labels = Some(labels);
-    }
-    let kind = args
-        .index
-        .unwrap_or_else(|| choose(db.codes.len(), db.codes.bits()));
-    write_index(&args.out, &db, kind)?;
+    let labels = args.labels.as_deref();
+    let built = build_index_file(&args.codes, labels, &args.out, args.index)?;
     eprintln!(
         "wrote {} ({} index over {} codes of {} bits)",
         args.out.display(),
-        kind.name(),
-        db.codes.len(),
-        db.codes.bits()
+        built.kind.name(),
+        built.codes,
+        built.bits
     );
     Ok(())
 }

@@ -1,10 +1,8 @@
 //! `deephash query`: the database images most like a query image, by Hamming distance.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use deephash::data::{DEFAULT_MAX_PIXELS, decode_file};
-use deephash::{DeviceSpec, Hit, Retriever, RetrieverOptions};
-use serde_json::json;
+use deephash::{DeviceSpec, Retriever, RetrieverOptions};
 
 /// Arguments of `deephash query`.
 #[derive(clap::Args, Debug)]
@@ -42,57 +40,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..RetrieverOptions::default()
     };
     let retriever = Retriever::open(&args.run, &args.index, &options)?;
-    let (hits, source) = match retriever.stored_row(&args.image) {
-        Some(row) => {
-            let code = retriever.db().codes.code(row);
-            (retriever.search_code(code, args.k)?, "database")
-        }
-        None => {
-            let image = decode_file(&args.image, DEFAULT_MAX_PIXELS)?;
-            (retriever.search_image(image, args.k)?, "image")
-        }
-    };
+    let answer = retriever.query_file(&args.image, args.k)?;
     if args.json {
-        println!("{}", to_json(&args, &retriever, source, &hits));
+        println!("{}", answer.to_json(retriever.items()));
     } else {
-        print!("{}", table(&args.image, &retriever, source, &hits));
+        print!("{}", answer.table(retriever.items()));
     }
     Ok(())
-}
-
-fn table(image: &Path, retriever: &Retriever, source: &str, hits: &[Hit]) -> String {
-    let mut out = format!(
-        "query: {} (code from the {source})\nrank  distance  label  path\n",
-        image.display()
-    );
-    for (rank, h) in hits.iter().enumerate() {
-        let item = retriever.item(h.row);
-        out.push_str(&format!(
-            "{:>4}  {:>8}  {:>5}  {}\n",
-            rank + 1,
-            h.distance,
-            item.label.as_deref().unwrap_or_default(),
-            item.id
-        ));
-    }
-    out
-}
-
-fn to_json(args: &Args, retriever: &Retriever, source: &str, hits: &[Hit]) -> serde_json::Value {
-    let results: Vec<_> = hits
-        .iter()
-        .enumerate()
-        .map(|(rank, h)| {
-            let item = retriever.item(h.row);
-            json!({"rank": rank + 1, "distance": h.distance, "path": item.id,
-                   "label": item.label.as_deref().unwrap_or_default()})
-        })
-        .collect();
-    json!({
-        "query": args.image.display().to_string(),
-        "code_from": source,
-        "bits": retriever.bits(),
-        "k": args.k,
-        "results": results,
-    })
 }

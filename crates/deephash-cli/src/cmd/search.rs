@@ -2,10 +2,10 @@
 //! a code database, on the CPU's fastest SIMD kernel and rayon threads.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use deephash_codes::CodeMatrix;
-use deephash_index::{IndexKind, Neighbors, open_index};
+use deephash_index::batch::{check_k, load_queries, thread_pool};
+use deephash_index::{IndexKind, open_index};
 
 /// Arguments of `deephash search`.
 #[derive(clap::Args)]
@@ -35,43 +35,6 @@ pub struct Args {
     pub out_dist: Option<PathBuf>,
 }
 
-/// Reads query codes and checks they are non-empty and as long as the database's.
-pub fn load_queries(path: &Path, db_bits: usize) -> anyhow::Result<CodeMatrix> {
-    let queries = deephash_codes::read_codes(path)?;
-    if queries.is_empty() {
-        anyhow::bail!("{}: holds no query codes", path.display());
-    }
-    if queries.bits() != db_bits {
-        anyhow::bail!(
-            "{}: queries have {} bits but the database has {db_bits} bits",
-            path.display(),
-            queries.bits()
-        );
-    }
-    Ok(queries)
-}
-
-/// Checks `1 <= k <= n` with a message naming the database file.
-pub fn check_k(k: usize, n: usize, db: &Path) -> anyhow::Result<()> {
-    if k == 0 || k > n {
-        anyhow::bail!(
-            "-k {k} is invalid: {} holds {n} codes, so k must be between 1 and {n}",
-            db.display()
-        );
-    }
-    Ok(())
-}
-
-/// A rayon pool with `threads` workers (all cores when `None`).
-pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
-    if threads == Some(0) {
-        anyhow::bail!("--threads 0 is invalid: use at least 1");
-    }
-    Ok(rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()?)
-}
-
 /// Runs `deephash search`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let database = open_index(&args.db, args.index)?;
@@ -80,50 +43,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let pool = thread_pool(args.threads)?;
     let result = pool.install(|| database.index.knn(&queries, args.k))?;
     if args.out_ids.is_none() && args.out_dist.is_none() {
-        return print_table(&result, database.db.ids.as_deref());
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        result.write_table(&mut out, database.db.ids.as_deref())?;
+        return Ok(out.flush()?);
     }
-    write_outputs(&args, &result)
-}
-
-fn write_outputs(args: &Args, result: &Neighbors) -> anyhow::Result<()> {
-    let shape = [result.queries() as u64, result.k as u64];
-    if let Some(path) = &args.out_ids {
-        deephash_codes::npy::write_npy_rows(
-            path,
-            &shape,
-            result.ids.iter().map(|&i| i64::from(i)),
-        )?;
-    }
-    if let Some(path) = &args.out_dist {
-        deephash_codes::npy::write_npy_rows(
-            path,
-            &shape,
-            result.distances.iter().map(|&d| i32::from(d)),
-        )?;
-    }
-    Ok(())
-}
-
-fn print_table(result: &Neighbors, names: Option<&[String]>) -> anyhow::Result<()> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    writeln!(
-        out,
-        "query\trank\tid\tdistance{}",
-        if names.is_some() { "\tname" } else { "" }
-    )?;
-    for q in 0..result.queries() {
-        for (rank, (&id, &d)) in result
-            .ids_of(q)
-            .iter()
-            .zip(result.distances_of(q))
-            .enumerate()
-        {
-            write!(out, "{q}\t{rank}\t{id}\t{d}")?;
-            if let Some(names) = names {
-                write!(out, "\t{}", names[id as usize])?;
-            }
-            writeln!(out)?;
-        }
-    }
-    Ok(out.flush()?)
+    Ok(result.write_npy(args.out_ids.as_deref(), args.out_dist.as_deref())?)
 }

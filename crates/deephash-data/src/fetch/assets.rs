@@ -98,6 +98,26 @@ impl FetchTarget {
     pub fn is_dataset(self) -> bool {
         matches!(self, Self::Cub | Self::Dogs)
     }
+
+    /// Where it goes unless told otherwise: `data/<name>` for data sets, `weights/` for
+    /// weights.
+    pub fn default_dir(self) -> std::path::PathBuf {
+        match self {
+            Self::Cub => "data/cub".into(),
+            Self::Dogs => "data/dogs".into(),
+            Self::Resnet18 | Self::Resnet50 => "weights".into(),
+        }
+    }
+
+    /// The training option the fetched path is for: `--data-dir` for a data set, `--weights`
+    /// for weights.
+    pub fn used_with(self) -> &'static str {
+        if self.is_dataset() {
+            "--data-dir"
+        } else {
+            "--weights"
+        }
+    }
 }
 
 fn dogs(file: &'static str, size: u64, sha: &'static str) -> Asset {
@@ -127,5 +147,24 @@ fn weights(file: &'static str, prefix: &'static str) -> Asset {
         size: None,
         checksum: Checksum::Sha256Prefix(prefix),
         archive: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_sets_go_to_data_and_are_used_as_data_dirs_weights_to_weights() {
+        for (name, dir, flag) in [
+            ("cub", "data/cub", "--data-dir"),
+            ("dogs", "data/dogs", "--data-dir"),
+            ("resnet18", "weights", "--weights"),
+            ("resnet50", "weights", "--weights"),
+        ] {
+            let target: FetchTarget = name.parse().unwrap();
+            assert_eq!(target.default_dir(), std::path::Path::new(dir), "{name}");
+            assert_eq!(target.used_with(), flag, "{name}");
+        }
     }
 }

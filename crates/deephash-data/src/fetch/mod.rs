@@ -25,6 +25,14 @@ pub struct FetchOptions {
     pub quiet: bool,
 }
 
+impl FetchOptions {
+    /// The mirror to fetch from: `explicit` when given, else a non-empty [`BASE_URL_ENV`],
+    /// else none (the official servers).
+    pub fn base_url_or_env(explicit: Option<String>) -> Option<String> {
+        explicit.or_else(|| std::env::var(BASE_URL_ENV).ok().filter(|s| !s.is_empty()))
+    }
+}
+
 /// The address of `asset`: the official one, or `base/<file>`.
 pub fn asset_url(asset: &Asset, base: Option<&str>) -> String {
     match base {

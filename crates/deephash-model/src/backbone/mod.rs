@@ -39,6 +39,20 @@ impl BackboneConfig {
         }
     }
 
+    /// The named backbone this configuration is a size of: the kind that decides the input
+    /// preprocessing. A ResNet's kind follows from its blocks (bottleneck: ResNet-50; two
+    /// blocks per stage: ResNet-18; otherwise ResNet-34), so a run configuration stores the
+    /// backbone once, here, and its kind is derived.
+    pub fn kind(&self) -> BackboneKind {
+        match self {
+            Self::ResNet(c) if c.bottleneck => BackboneKind::ResNet50,
+            Self::ResNet(c) if c.layers == [2; 4] => BackboneKind::ResNet18,
+            Self::ResNet(_) => BackboneKind::ResNet34,
+            Self::EfficientNetLite(_) => BackboneKind::EfficientNetLite0,
+            Self::SmallCnn(_) => BackboneKind::SmallCnn,
+        }
+    }
+
     /// Width of the pooled feature.
     pub fn feature_dim(&self) -> usize {
         match self {
@@ -106,5 +120,27 @@ impl Backbone {
             Self::EfficientNetLite(_) => "EfficientNet-Lite",
             Self::SmallCnn(_) => "small CNN",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_comes_back_from_its_standard_configuration() {
+        for kind in BackboneKind::ALL {
+            assert_eq!(BackboneConfig::from_kind(kind).kind(), kind);
+        }
+    }
+
+    #[test]
+    fn a_narrowed_resnet_keeps_the_kind_of_its_blocks() {
+        let mut narrow = ResNetConfig::resnet34();
+        narrow.width = 8;
+        assert_eq!(
+            BackboneConfig::ResNet(narrow).kind(),
+            BackboneKind::ResNet34
+        );
     }
 }

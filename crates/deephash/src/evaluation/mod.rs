@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use deephash_codes::{CodeMatrix, Labels};
-use deephash_data::{Dataset, DatasetKind, DatasetSpec, Split};
+use deephash_data::{Dataset, Split};
 use deephash_metrics::{EvalConfig, EvalReport, evaluate};
 use deephash_model::DeviceSpec;
 use deephash_train::dataset_source::DatasetSource;
@@ -71,7 +71,7 @@ pub fn evaluate_run(
     let mut dataset = run_dataset(data)
         .map_err(|e| e.context(format!("loading the data set of the run {}", run.display())))?;
     let cache = default_cache(run);
-    let key = |s: &str| format!("{}:{:?}:{s}", dataset.name, data.data_dir);
+    let key = |s: &str| format!("{}:{:?}:{s}", dataset.name, data.source.data_dir);
     let test = encoder.dataset_source(dataset.test, Some(&cache), &key("test"), data.skip_bad)?;
     let train =
         encoder.dataset_source(dataset.train, Some(&cache), &key("train"), data.skip_bad)?;
@@ -109,8 +109,7 @@ pub fn evaluate_run(
 /// quick runs, cut to the first `max_per_class` images of each class of each split (the
 /// same rule as training).
 pub fn run_dataset(spec: &DataSpec) -> Result<Dataset> {
-    let kind: DatasetKind = spec.dataset.parse()?;
-    let mut dataset = DatasetSpec::new(kind, spec.data_dir.clone()).load()?;
+    let mut dataset = spec.source.load()?;
     if let Some(max) = spec.max_per_class {
         for samples in [&mut dataset.train, &mut dataset.test] {
             let labels: Vec<Vec<u32>> = samples.iter().map(|s| s.labels.clone()).collect();

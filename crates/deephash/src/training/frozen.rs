@@ -86,7 +86,7 @@ fn frozen_data(
     quiet: bool,
 ) -> Result<FrozenData> {
     let backbone = net.backbone.valid();
-    let backbone_name = config.backbone.to_string();
+    let backbone_name = config.backbone().to_string();
     let key = feature_key(
         &backbone_name,
         config.weights.as_deref(),

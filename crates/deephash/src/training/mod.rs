@@ -161,9 +161,9 @@ fn image_source(
     split: &str,
     cache: &Path,
 ) -> Result<DatasetSource> {
-    let (train_tf, eval_tf) = training_transforms(config.backbone, config.data.augment);
+    let (train_tf, eval_tf) = training_transforms(config.backbone(), config.data.augment);
     let data = &config.data;
-    let key = format!("{}:{:?}:{split}", data.dataset, data.data_dir);
+    let key = format!("{}:{:?}:{split}", data.source.kind, data.source.data_dir);
     let images = cache.join("images");
     Ok(DatasetSource::with_skip_bad(
         samples,

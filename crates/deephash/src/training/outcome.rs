@@ -53,7 +53,7 @@ impl TrainedRun {
     pub fn summary(&self) -> String {
         format!(
             "{}: {} bits, {} loss, test mAP {:.4} ({} queries vs {} database), {:.1} s; run in {}",
-            self.config.backbone,
+            self.config.backbone(),
             self.config.bits(),
             self.loss,
             self.report.map,

@@ -164,7 +164,7 @@ mod tests {
             (t.schedule.kind, t.epochs, t.mode),
             (step, 40, TrainMode::Finetune)
         );
-        assert_eq!(seed.backbone, BackboneKind::ResNet18);
+        assert_eq!(seed.backbone(), BackboneKind::ResNet18);
         let csq = seed_run(LossKind::Csq).settings(64).run_config().unwrap();
         assert_eq!(csq.train.loss.kind, LossKind::Csq);
         assert_eq!(

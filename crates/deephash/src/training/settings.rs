@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use deephash_data::DatasetKind;
+use deephash_data::{DatasetKind, DatasetSpec};
 use deephash_model::{BackboneKind, DeviceSpec, HashNetConfig, HeadKind};
 use deephash_train::loss::{LossKind, Mining, ORTHOHASH_MARGIN, ORTHOHASH_SCALE, default_margin};
 use deephash_train::optim::OptimizerKind;
@@ -196,7 +196,6 @@ impl TrainSettings {
         self.apply_overrides(&mut train);
         train.validate()?;
         Ok(RunConfig {
-            backbone: self.backbone,
             weights: self.weights.clone(),
             model: HashNetConfig::new(self.backbone, self.head, self.bits),
             data: self.data_spec(),
@@ -208,8 +207,7 @@ impl TrainSettings {
     /// The data part of the configuration.
     fn data_spec(&self) -> DataSpec {
         DataSpec {
-            dataset: self.dataset.name().to_string(),
-            data_dir: self.data_dir.clone(),
+            source: DatasetSpec::new(self.dataset, self.data_dir.clone()),
             val_fraction: self.val_fraction,
             views: self.views,
             max_per_class: self.max_per_class,
@@ -289,7 +287,7 @@ mod tests {
             !config.data.augment,
             "the small CNN's recipe does not augment"
         );
-        assert_eq!(config.data.dataset, "fashion-mnist");
+        assert_eq!(config.data.source.kind, DatasetKind::FashionMnist);
     }
 
     #[test]

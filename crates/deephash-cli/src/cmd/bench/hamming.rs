@@ -3,11 +3,9 @@
 //! then the best of `--reps` timed runs of the whole query batch.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
+use deephash_index::batch::{best_knn_seconds, check_k, load_queries, thread_pool};
 use deephash_index::{IndexKind, detected_kernel, open_index};
-
-use crate::cmd::search::{check_k, load_queries, thread_pool};
 
 /// Arguments of `deephash bench hamming`.
 #[derive(clap::Args)]
@@ -42,14 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let pool = thread_pool(args.threads)?;
     let index = &database.index;
-    pool.install(|| index.knn(&queries, args.k))?;
-    let mut best = f64::INFINITY;
-    for _ in 0..args.reps {
-        let start = Instant::now();
-        let result = pool.install(|| index.knn(&queries, args.k))?;
-        best = best.min(start.elapsed().as_secs_f64());
-        std::hint::black_box(result);
-    }
+    let best = best_knn_seconds(index.as_ref(), &queries, args.k, args.reps, &pool)?;
     println!(
         "deephash N={} bits={} Q={} k={} threads={} index={} kernel={} best_s={best:.6}",
         database.db.codes.len(),
