@@ -11,8 +11,8 @@
 #
 # Usage, from anywhere:
 #   scripts/gpu_check.sh                # on the first NVIDIA GPU (release build, --features cuda)
-#   scripts/gpu_check.sh --device cpu   # dry run of every command on the CPU: debug build with
-#                                       # --features cuda,wgpu (the CI build), small CNN, tiny sizes
+#   scripts/gpu_check.sh --device cpu   # dry run of every command on the CPU: the CI build (dev
+#                                       # profile, --features cuda,wgpu), small CNN, tiny sizes
 # Environment (all optional):
 #   PYTHON     python with torch and torchvision (default: .venv-torch/bin/python)
 #   ITERS      timed batches per benchmark case (default: 10; dry run: 1)
@@ -31,8 +31,8 @@ PYTHON=${PYTHON:-.venv-torch/bin/python}
 if $dry; then
     ITERS=${ITERS:-1}
     EPOCHS=${EPOCHS:-1}
-    build_profile=(--profile test)
-    test_profile=()
+    build_profile=(--profile dev)
+    test_profile=(--profile dev)
     features=cuda,wgpu
     bench_backbone=small-cnn
     resnet_limit=(--max-per-class 2)

@@ -54,11 +54,11 @@ if [ "${DEEPHASH_SKIP_GPU:-0}" != 1 ]; then
   # shellcheck source=scripts/llvm-prefix.sh
   source scripts/llvm-prefix.sh
   deephash_llvm_prefix
-  # Both commands select the same packages and features, and `--profile test` is the profile
-  # `cargo test` builds with, so the second reuses every artifact of the first (burn with both
+  # Both commands select the same packages, features and profile (dev: our crates unoptimised,
+  # the dependencies optimised), so the second reuses every artifact of the first (burn with both
   # backends is built once) and only links the two test binaries.
   gpu=(-p deephash-cli -p deephash-model -p deephash-train --features cuda,wgpu --locked)
-  XDG_DATA_HOME=$DEEPHASH_LLVM_XDG cargo build --profile test "${gpu[@]}"
-  XDG_DATA_HOME=$DEEPHASH_LLVM_XDG DEEPHASH_REQUIRE_GPU=1 cargo test "${gpu[@]}" \
+  XDG_DATA_HOME=$DEEPHASH_LLVM_XDG cargo build "${gpu[@]}"
+  XDG_DATA_HOME=$DEEPHASH_LLVM_XDG DEEPHASH_REQUIRE_GPU=1 cargo test --profile dev "${gpu[@]}" \
     --test model --test gpu_training -- gpu
 fi
