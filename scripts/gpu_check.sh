@@ -18,6 +18,7 @@
 #   ITERS      timed batches per benchmark case (default: 10; dry run: 1)
 #   EPOCHS     small-CNN fine-tuning epochs (default: 5; dry run: 1)
 #   OUT        folder for the training runs (default: a temporary folder, removed at the end)
+#   DEEPHASH   a deephash binary built already: the build and the cargo tests are skipped
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,22 +65,27 @@ else
 fi
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-step "build (${build_profile[*]}, --features ${features})"
-start=$(date +%s.%N)
-# shellcheck source=scripts/llvm-prefix.sh
-source scripts/llvm-prefix.sh
-deephash_llvm_prefix
-# The same packages and features in both commands, so that the tests reuse the build.
-gpu=(-p deephash-cli -p deephash-model -p deephash-train --features "$features" --locked)
-XDG_DATA_HOME=$DEEPHASH_LLVM_XDG cargo build "${build_profile[@]}" "${gpu[@]}"
-echo "build_seconds=$(seconds_since "$start")"
+if [[ -n ${DEEPHASH:-} ]]; then
+    binary=$DEEPHASH
+    step "build and tests skipped: DEEPHASH=$binary"
+else
+    step "build (${build_profile[*]}, --features ${features})"
+    start=$(date +%s.%N)
+    # shellcheck source=scripts/llvm-prefix.sh
+    source scripts/llvm-prefix.sh
+    deephash_llvm_prefix
+    # The same packages and features in both commands, so that the tests reuse the build.
+    gpu=(-p deephash-cli -p deephash-model -p deephash-train --features "$features" --locked)
+    XDG_DATA_HOME=$DEEPHASH_LLVM_XDG cargo build "${build_profile[@]}" "${gpu[@]}"
+    echo "build_seconds=$(seconds_since "$start")"
 
-step "parity fixtures and a short training run on $device (ResNet-18, small CNN; eval and train mode)"
-start=$(date +%s.%N)
-XDG_DATA_HOME=$DEEPHASH_LLVM_XDG DEEPHASH_TEST_GPU=$device DEEPHASH_REQUIRE_GPU=1 \
-    cargo test "${test_profile[@]}" "${gpu[@]}" --test model --test gpu_training \
-    -- gpu --nocapture --test-threads 1
-echo "test_seconds=$(seconds_since "$start")"
+    step "parity fixtures and a short training run on $device (ResNet-18, small CNN; eval and train mode)"
+    start=$(date +%s.%N)
+    XDG_DATA_HOME=$DEEPHASH_LLVM_XDG DEEPHASH_TEST_GPU=$device DEEPHASH_REQUIRE_GPU=1 \
+        cargo test "${test_profile[@]}" "${gpu[@]}" --test model --test gpu_training \
+        -- gpu --nocapture --test-threads 1
+    echo "test_seconds=$(seconds_since "$start")"
+fi
 
 step "bench model on $device: deephash beside PyTorch (img/s, $ITERS timed batches)"
 torch=true
