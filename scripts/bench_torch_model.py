@@ -2,10 +2,12 @@
 """PyTorch counterpart of `deephash bench model`: prints img_per_s=<number>.
 
     python scripts/bench_torch_model.py --backbone resnet18 [--batch 32] [--train] [--threads 2]
+                                        [--device cuda]
 
 Same work as the Rust benchmark: random N(0, 1) images, a 64-bit tanh hash head on the pooled
 feature; inference in eval mode under no_grad, or a training step (train-mode forward, mean of
-squared codes, backward, SGD momentum 0.9 weight decay 5e-4). One untimed warm-up batch.
+squared codes, backward, SGD momentum 0.9 weight decay 5e-4). One untimed warm-up batch. On a
+GPU (`--device cuda`), the clock stops after the device has finished its queued work.
 Needs torch==2.9.0 and torchvision==0.24.0. efficientnet-lite0 comes from the package
 efficientnet-lite-pytorch when it is installed, else from the mirror below (same layers, channels,
 strides and FLOPs; symmetric padding instead of TensorFlow's "same", which changes no cost).
@@ -101,13 +103,20 @@ def main():
     parser.add_argument("--train", action="store_true")
     parser.add_argument("--iters", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     args = parser.parse_args()
+    device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     backbone = Pooled(args.backbone)
-    model = nn.Sequential(backbone, nn.Linear(backbone.dim, 64), nn.Tanh())
+    model = nn.Sequential(backbone, nn.Linear(backbone.dim, 64), nn.Tanh()).to(device)
     side = 28 if args.backbone == "small-cnn" else 224
-    x = torch.randn(args.batch, 3, side, side)
+    x = torch.randn(args.batch, 3, side, side, device=device)
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
     if args.train:
         model.train()
         opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4)
@@ -123,9 +132,11 @@ def main():
             with torch.no_grad():
                 model(x)
     step()
+    sync()
     start = time.perf_counter()
     for _ in range(args.iters):
         step()
+    sync()
     seconds = time.perf_counter() - start
     print(f"img_per_s={args.batch * args.iters / seconds:.2f}")
 

@@ -14,7 +14,7 @@ pub enum ModelError {
     #[error("unknown hash head `{0}` (expected linear or dae)")]
     UnknownHead(String),
     /// A `--device` value that does not parse.
-    #[error("invalid device `{0}` (expected cpu, cuda or cuda:N)")]
+    #[error("invalid device `{0}` (expected cpu, cuda, cuda:N, wgpu or wgpu:N)")]
     BadDevice(String),
     /// `--device cuda` on a binary built without the `cuda` feature.
     #[error(
@@ -27,6 +27,20 @@ pub enum ModelError {
         /// The device asked for.
         device: String,
         /// What the CUDA runtime said.
+        message: String,
+    },
+    /// `--device wgpu` on a binary built without the `wgpu` feature.
+    #[error(
+        "device `{0}` needs wgpu support (Vulkan, Metal, DX12): rebuild with `--features wgpu`"
+    )]
+    WgpuNotCompiled(String),
+    /// wgpu support is compiled in but no adapter answered (no Vulkan/Metal/DX12 driver, or no
+    /// adapter with that index).
+    #[error("device `{device}` is not usable (no Vulkan, Metal or DX12 adapter?): {message}")]
+    WgpuUnavailable {
+        /// The device asked for.
+        device: String,
+        /// What wgpu said, or which adapters it lists.
         message: String,
     },
     /// A network configuration that cannot be built (zero bits, a head wider than the feature…).

@@ -41,7 +41,7 @@ pub struct Args {
     /// Only the first N images of each class of each split (quick runs and tests).
     #[arg(long, value_name = "N", hide = true)]
     pub max_per_class: Option<usize>,
-    /// Compute device: cpu, cuda or cuda:N.
+    /// Compute device: cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[arg(long, default_value = "cpu", hide = true)]
     pub device: DeviceSpec,
     /// Logs only, no progress bars (passed to training).

@@ -43,7 +43,7 @@ pub struct Args {
     /// Log and leave out data-set images that cannot be read instead of stopping.
     #[arg(long)]
     pub skip_bad: bool,
-    /// Compute device: cpu, cuda or cuda:N.
+    /// Compute device: cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[arg(long, default_value = "cpu")]
     pub device: DeviceSpec,
 }

@@ -40,7 +40,7 @@ pub struct Args {
     #[cfg(feature = "ml")]
     #[arg(long, value_name = "RUN", conflicts_with_all = ["query_codes", "query_labels", "db_codes", "db_labels"])]
     pub run: Option<PathBuf>,
-    /// Compute device for --run: cpu, cuda or cuda:N.
+    /// Compute device for --run: cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[cfg(feature = "ml")]
     #[arg(long, default_value = "cpu")]
     pub device: deephash::DeviceSpec,

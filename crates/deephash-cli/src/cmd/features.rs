@@ -26,7 +26,7 @@ pub struct Args {
     /// Images per forward pass.
     #[arg(long, default_value_t = 32)]
     batch: usize,
-    /// cpu, cuda or cuda:N.
+    /// cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
 }

@@ -47,7 +47,7 @@ pub struct Args {
     /// Folder that relative image paths of the database are relative to.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub image_root: PathBuf,
-    /// Compute device: cpu, cuda or cuda:N.
+    /// Compute device: cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[arg(long, default_value = "cpu")]
     pub device: DeviceSpec,
     /// Largest upload in MiB.

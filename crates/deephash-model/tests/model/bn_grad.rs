@@ -45,8 +45,10 @@ fn composite(bn: &BatchNorm, x: Tensor<4>, r: Option<Tensor<4>>, act: Activation
 
 type Forward = fn(&BatchNorm, Tensor<4>, Option<Tensor<4>>, Activation) -> Tensor<4>;
 
-fn check_all(forward: Forward, path: &str) {
-    let device = Device::flex().autodiff();
+/// Every case through `forward` on `device` (an autodiff device): `train_bn_act` runs the
+/// fused operation on Flex and falls back to burn's layers elsewhere.
+pub(crate) fn check_all(forward: Forward, path: &str, device: &Device) {
+    let device = device.clone();
     let dir = fixtures();
     let tensors = read_safetensors(&dir.join("bn-grad.safetensors"));
     let text = std::fs::read_to_string(dir.join("bn-grad.json")).unwrap();
@@ -106,10 +108,10 @@ fn check_all(forward: Forward, path: &str) {
 
 #[test]
 fn fused_training_batch_norm_matches_pytorch() {
-    check_all(train_bn_act, "fused");
+    check_all(train_bn_act, "fused", &Device::flex().autodiff());
 }
 
 #[test]
 fn burns_training_batch_norm_matches_the_same_fixture() {
-    check_all(composite, "burn");
+    check_all(composite, "burn", &Device::flex().autodiff());
 }

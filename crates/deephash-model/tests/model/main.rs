@@ -6,6 +6,8 @@ mod bn_grad;
 mod common;
 mod conv_grad;
 mod fused;
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
+mod gpu;
 mod hashnet;
 mod parity;
 mod weights;

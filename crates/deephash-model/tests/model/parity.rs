@@ -10,20 +10,27 @@ use serde_json::Value;
 
 use crate::common::{Array, config, fixtures, manifest, max_abs_diff, read_safetensors, values};
 
-const TOLERANCE: f32 = 1e-4;
+pub(crate) const TOLERANCE: f32 = 1e-4;
 
 fn load(dir: &Path, spec: &Value, device: &Device) -> Backbone {
     let weights = dir.join(spec["weights"].as_str().unwrap());
     load_backbone_weights(config(spec).init(device), &weights).unwrap()
 }
 
-/// Runs one mode and returns every discrepancy above the tolerance.
-fn check_mode(dir: &Path, name: &str, spec: &Value, train: bool) -> Vec<String> {
+/// Runs one mode on `base` (the plain device; with autodiff in train mode) and returns every
+/// discrepancy above the tolerance.
+pub(crate) fn check_mode(
+    dir: &Path,
+    name: &str,
+    spec: &Value,
+    train: bool,
+    base: &Device,
+) -> Vec<String> {
     let expected = read_safetensors(&dir.join(format!("{name}.expected.safetensors")));
     let device = if train {
-        cpu_device().autodiff()
+        base.clone().autodiff()
     } else {
-        cpu_device()
+        base.clone()
     };
     let backbone = load(dir, spec, &device);
     let input = expected["input"].tensor::<4>(&device);
@@ -91,30 +98,33 @@ fn check_running_stats(
     failures
 }
 
-fn check_network(dir: &Path, name: &str) {
+/// Both modes (eval only where the manifest says so) on `base`; panics listing every
+/// discrepancy above the tolerance.
+pub(crate) fn check_network(dir: &Path, name: &str, base: &Device) {
     let manifest = manifest(dir);
     let spec = &manifest[name];
-    let mut failures = check_mode(dir, name, spec, false);
+    let mut failures = check_mode(dir, name, spec, false, base);
     if !spec["eval_only"].as_bool().unwrap_or(false) {
-        failures.extend(check_mode(dir, name, spec, true));
+        failures.extend(check_mode(dir, name, spec, true, base));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn resnet18_matches_torchvision() {
-    check_network(&fixtures(), "resnet18");
+    check_network(&fixtures(), "resnet18", &cpu_device());
 }
 
 #[test]
 fn resnet34_matches_torchvision() {
-    check_network(&fixtures(), "resnet34");
+    check_network(&fixtures(), "resnet34", &cpu_device());
 }
 
 #[test]
 fn resnet50_matches_torchvision_in_eval_mode() {
     let dir = fixtures();
-    let failures = check_mode(&dir, "resnet50", &manifest(&dir)["resnet50"], false);
+    let spec = &manifest(&dir)["resnet50"];
+    let failures = check_mode(&dir, "resnet50", spec, false, &cpu_device());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -126,7 +136,7 @@ fn resnet50_matches_torchvision_in_eval_mode() {
 #[test]
 #[ignore = "float32 rounding: ResNet-50 train-mode features 1.8e-4 > 1e-4 from PyTorch's (see resnet50_train_mode_is_as_exact_as_pytorch)"]
 fn resnet50_matches_torchvision() {
-    check_network(&fixtures(), "resnet50");
+    check_network(&fixtures(), "resnet50", &cpu_device());
 }
 
 /// Distances of deephash's and PyTorch's float32 train-mode features from the float64
@@ -178,12 +188,12 @@ fn every_backbone_is_close_to_float64_in_train_mode() {
 
 #[test]
 fn efficientnet_lite0_matches_the_pytorch_package() {
-    check_network(&fixtures(), "efficientnet-lite0");
+    check_network(&fixtures(), "efficientnet-lite0", &cpu_device());
 }
 
 #[test]
 fn small_cnn_matches_its_pytorch_mirror() {
-    check_network(&fixtures(), "small-cnn");
+    check_network(&fixtures(), "small-cnn", &cpu_device());
 }
 
 /// Full-size networks (and, when present, the real EfficientNet-Lite0 weights) from the
@@ -196,7 +206,7 @@ fn full_size_networks_match_pytorch() {
     let dir = Path::new(&dir);
     for (name, spec) in manifest(dir) {
         if spec["kind"] != "image" {
-            check_network(dir, &name);
+            check_network(dir, &name, &cpu_device());
         }
     }
 }

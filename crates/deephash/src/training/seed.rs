@@ -57,7 +57,7 @@ pub struct SeedRun {
     /// ImageNet-pretrained ResNet-18 weights (.pth or .safetensors, torchvision layout).
     #[cfg_attr(feature = "clap", arg(long, value_name = "FILE"))]
     pub weights: PathBuf,
-    /// Compute device: cpu, cuda or cuda:N.
+    /// Compute device: cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[cfg_attr(feature = "clap", arg(long, default_value = "cpu"))]
     pub device: DeviceSpec,
     /// Training loss: triplet (the seed's, default), csq or orthohash (with their own default

@@ -125,7 +125,7 @@ pub struct TrainSettings {
     /// Validate every N epochs (default: the recipe's).
     #[cfg_attr(feature = "clap", arg(long))]
     pub validate_every: Option<usize>,
-    /// cpu or cuda[:N].
+    /// cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[cfg_attr(feature = "clap", arg(long, default_value = "cpu"))]
     pub device: DeviceSpec,
     /// Seed of every random choice.

@@ -20,7 +20,7 @@ pub struct Args {
     /// Timed batches (after one untimed warm-up batch).
     #[arg(long, default_value_t = 5)]
     iters: usize,
-    /// cpu, cuda or cuda:N.
+    /// cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
 }
