@@ -15,7 +15,8 @@ impl Catalog {
     pub fn from_milvus(uri: &str, collection: &str, image_root: &Path) -> Result<Self, ServeError> {
         let client = MilvusClient::connect(uri)?;
         let rows = client.fetch_rows(collection)?;
-        tracing::warn!(
+        // Not a warning: it holds for every collection and is documented (docs/scale.md).
+        tracing::info!(
             "collection `{collection}`: Milvus records no model fingerprint, so the run is checked \
              against its code length only"
         );
