@@ -42,6 +42,16 @@ enum Command {
     /// Build a search index from a code database.
     #[command(subcommand)]
     Index(cmd::index::IndexCommand),
+    /// Code-database tools (merge the shards of a sharded encode).
+    #[command(subcommand)]
+    Codes(cmd::codes::CodesCommand),
+    /// Codes in a Milvus server: push a code database, search it.
+    #[cfg(feature = "milvus")]
+    #[command(subcommand)]
+    Milvus(cmd::milvus::MilvusCommand),
+    /// Export a code database for another system (Milvus bulk import).
+    #[cfg(feature = "milvus")]
+    Export(deephash_milvus::ExportRequest),
     /// Find the images most like a query image.
     #[cfg(feature = "ml")]
     Query(cmd::query::Args),
@@ -81,6 +91,11 @@ fn run(command: Command) -> anyhow::Result<()> {
         #[cfg(feature = "ml")]
         Command::Encode(args) => cmd::encode::run(args),
         Command::Index(command) => cmd::index::run(command),
+        Command::Codes(command) => cmd::codes::run(command),
+        #[cfg(feature = "milvus")]
+        Command::Milvus(command) => cmd::milvus::run(command),
+        #[cfg(feature = "milvus")]
+        Command::Export(args) => cmd::export::run(args),
         #[cfg(feature = "ml")]
         Command::Query(args) => cmd::query::run(args),
         #[cfg(feature = "ml")]

@@ -20,6 +20,7 @@ mod error;
 mod file_bytes;
 mod labels;
 mod labels_io;
+mod merge;
 pub mod npy;
 
 pub use atomic::write_atomically;
@@ -30,3 +31,4 @@ pub use db_meta::{DatasetRef, DbMeta, ModelFingerprint};
 pub use error::CodesError;
 pub use labels::Labels;
 pub use labels_io::{labels_from_npy, read_labels, write_labels_npy};
+pub use merge::{merge_db_files, merge_db_files_into};

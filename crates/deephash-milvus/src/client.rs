@@ -126,7 +126,11 @@ impl MilvusClient {
         let created = self.block_on(self.client.create_collection(request));
         created.map_err(server("create_collection", name))?;
         tracing::info!(collection = name, bits, "created Milvus collection");
-        self.create_index(name, index)?;
+        if let Err(e) = self.create_index(name, index) {
+            // Leave nothing half-made: the collection is new and empty.
+            let _ = self.drop_collection(name);
+            return Err(e);
+        }
         self.load(name)
     }
 

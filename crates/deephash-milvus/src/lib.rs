@@ -13,7 +13,10 @@
 //!   optional filter expression and `nprobe`;
 //! - [`MilvusIndex`] answers deephash's [`deephash_index::HammingIndex`] from a collection, so
 //!   everything that searches through that trait can search in Milvus;
-//! - [`export_bulk_npy`] writes the `.npy` files of Milvus's bulk import.
+//! - [`export_bulk_npy`] writes the `.npy` files of Milvus's bulk import;
+//! - [`PushRequest`], [`SearchRequest`] and [`ExportRequest`] are the commands `deephash milvus
+//!   push|search` and `deephash export` as single calls (with the `clap` feature, their
+//!   command-line flags), from files to files.
 //!
 //! The SDK is asynchronous; this crate owns a small tokio runtime and offers a blocking API.
 
@@ -21,22 +24,28 @@ mod bulk;
 mod client;
 mod collection;
 mod error;
+mod export_request;
 mod hamming_index;
 mod index_choice;
 mod items;
 mod push;
+mod push_request;
 mod rows;
 pub mod schema;
 mod search;
+mod search_request;
 mod uri;
 
 pub use bulk::export_bulk_npy;
 pub use client::MilvusClient;
 pub use collection::CollectionInfo;
 pub use error::MilvusError;
+pub use export_request::{ExportFormat, ExportRequest};
 pub use hamming_index::MilvusIndex;
 pub use index_choice::IndexChoice;
 pub use items::PushItems;
 pub use push::{PushOptions, PushReport};
+pub use push_request::{IndexKind, PushRequest};
 pub use search::{Hit, MAX_TOPK, SearchOptions};
+pub use search_request::{SearchRequest, hits_json, hits_table};
 pub use uri::MilvusUri;

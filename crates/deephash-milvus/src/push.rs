@@ -48,6 +48,17 @@ pub struct PushReport {
     pub total: usize,
 }
 
+impl std::fmt::Display for PushReport {
+    /// `pushed N codes (M already there); the collection holds T`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pushed {} codes ({} already there); the collection holds {}",
+            self.inserted, self.present, self.total
+        )
+    }
+}
+
 impl MilvusClient {
     /// Puts `items` into collection `name` (row `i` as id `i`): creates it with its index
     /// when missing, checks its code length when present, inserts every row that is not yet

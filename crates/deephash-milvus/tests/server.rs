@@ -9,7 +9,7 @@ use common::{Server, random_codes, skip};
 use deephash_codes::CodeMatrix;
 use deephash_index::{HammingIndex, LinearScan};
 use deephash_milvus::{
-    Hit, MilvusClient, MilvusError, MilvusIndex, PushItems, PushOptions, SearchOptions,
+    Hit, IndexChoice, MilvusClient, MilvusError, MilvusIndex, PushItems, PushOptions, SearchOptions,
 };
 
 fn items(codes: CodeMatrix) -> PushItems {
@@ -248,4 +248,50 @@ fn bad_input_is_refused_with_one_line_naming_the_problem() {
     };
     let e = client.search("c64", &q, 5, &bad_filter).unwrap_err();
     assert!(matches!(e, MilvusError::Server { op: "search", .. }), "{e}");
+}
+
+/// The error and its causes on one line, as the command line prints it.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
+
+#[test]
+fn milvus_lite_refuses_an_ivf_index_and_the_push_leaves_no_collection_behind() {
+    if skip() {
+        return;
+    }
+    let server = Server::start();
+    let client = MilvusClient::connect(&server.uri()).unwrap();
+    let rows = items(random_codes(2_000, 64, 9));
+    let ivf = PushOptions {
+        index: IndexChoice::Ivf { nlist: 32 },
+        ..PushOptions::default()
+    };
+    let e = client.push("ivf", &rows, &ivf).unwrap_err();
+    let text = chain(&e);
+    eprintln!("Milvus Lite on BIN_IVF_FLAT: {text}");
+    assert!(
+        matches!(
+            e,
+            MilvusError::Server {
+                op: "create_index",
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(text.contains("BIN_FLAT"), "{text}");
+    assert!(
+        !client.has_collection("ivf").unwrap(),
+        "a half-made collection"
+    );
+    // The same name then takes the exact index.
+    let report = client.push("ivf", &rows, &PushOptions::default()).unwrap();
+    assert_eq!(report.total, 2_000);
 }

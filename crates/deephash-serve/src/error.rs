@@ -57,6 +57,10 @@ pub enum ServeError {
         /// The non-loopback address asked for.
         addr: SocketAddr,
     },
+    /// The Milvus collection behind `Catalog::from_milvus` could not be read.
+    #[cfg(feature = "milvus")]
+    #[error(transparent)]
+    Milvus(#[from] deephash_milvus::MilvusError),
 }
 
 /// Why an image could not be decoded into pixels.

@@ -34,6 +34,8 @@ mod error;
 mod inference;
 mod limits;
 mod metrics;
+#[cfg(feature = "milvus")]
+mod milvus_catalog;
 mod routes;
 mod run;
 mod search;

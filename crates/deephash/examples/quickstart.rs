@@ -5,7 +5,7 @@
 //!
 //! `cargo run --release -p deephash --example quickstart [RUN_DIR]` (a few minutes on 2 cores).
 
-use deephash::data::DatasetKind;
+use deephash::data::{DatasetKind, Shard};
 use deephash::index::{IndexKind, build};
 use deephash::metrics::average_precision;
 use deephash::training::{TrainOptions, TrainSettings, train};
@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         batch: 256,
         cache: None,
         skip_bad: false,
+        shard: Shard::ALL,
     };
     let database = encoder.encode_split(&split(Split::Train))?.db;
     let queries = encoder.encode_split(&split(Split::Test))?.db;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use deephash_codes::{CodeDb, CodeMatrix, DatasetRef, DbMeta, ModelFingerprint};
 use deephash_data::{
-    DEFAULT_MAX_PIXELS, DatasetKind, DatasetSpec, RgbImage, Sample, Split, TransformConfig,
+    DEFAULT_MAX_PIXELS, DatasetKind, DatasetSpec, RgbImage, Sample, Shard, Split, TransformConfig,
     decode_file,
 };
 use deephash_model::DeviceSpec;
@@ -78,6 +78,9 @@ pub struct SplitRequest {
     pub cache: Option<PathBuf>,
     /// Log and leave out unreadable images instead of stopping.
     pub skip_bad: bool,
+    /// Which shard of the split to encode ([`Shard::ALL`]: all of it); the shards' code files
+    /// merge back in shard order ([`deephash_codes::merge_db_files`]) into the whole split's.
+    pub shard: Shard,
 }
 
 impl HashEncoder {
@@ -159,7 +162,13 @@ impl HashEncoder {
     /// Every image under `dir` (sorted by relative path): ids are the paths relative to
     /// `dir`, no labels.
     pub fn encode_folder(&self, dir: &Path, batch: usize) -> Result<Encoded> {
-        let paths = deephash_data::list_images(dir)?;
+        self.encode_folder_shard(dir, batch, Shard::ALL)
+    }
+
+    /// Shard `shard` of the images under `dir` (sorted by relative path; see
+    /// [`HashEncoder::encode_folder`]).
+    pub fn encode_folder_shard(&self, dir: &Path, batch: usize, shard: Shard) -> Result<Encoded> {
+        let paths = shard.select(deephash_data::list_images(dir)?);
         if paths.is_empty() {
             return Err(Error::NoImages(dir.to_path_buf()));
         }
@@ -236,18 +245,21 @@ impl HashEncoder {
             }),
             model: Some(self.fingerprint.clone()),
         };
-        let samples = dataset.into_split(request.split);
+        let samples = request.shard.select(dataset.into_split(request.split));
         if samples.is_empty() {
             return Err(Error::EmptySplit {
                 dataset: name.to_string(),
                 split: request.split,
             });
         }
-        let key = format!(
+        let mut key = format!(
             "{name}:{:?}:{:?}",
             request.data_dir.as_deref(),
             request.split
         );
+        if !request.shard.is_all() {
+            key.push_str(&format!(":shard {}", request.shard));
+        }
         let source =
             self.dataset_source(samples, request.cache.as_deref(), &key, request.skip_bad)?;
         let ids: Vec<String> = source.samples().map(|s| s.name.clone()).collect();

@@ -29,6 +29,7 @@ fn test_split() -> SplitRequest {
         batch: 256,
         cache: None,
         skip_bad: false,
+        shard: deephash::data::Shard::ALL,
     }
 }
 
@@ -115,4 +116,37 @@ fn codes_of_another_model_are_refused_and_unrecorded_ones_searched() {
         "no class names recorded: {label}"
     );
     assert!(Retriever::open(&run, &recorded, &RetrieverOptions::default()).is_ok());
+}
+
+#[test]
+fn shards_of_a_split_merge_into_the_unsharded_encode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = random_run(tmp.path(), 16);
+    let encoder = HashEncoder::open(&run, &DeviceSpec::Cpu).unwrap();
+    let request = |shard: deephash::data::Shard| SplitRequest {
+        kind: DatasetKind::FashionMnist,
+        data_dir: None,
+        split: Split::Test,
+        batch: 256,
+        cache: None,
+        skip_bad: false,
+        shard,
+    };
+    let whole = encoder
+        .encode_split(&request(deephash::data::Shard::ALL))
+        .unwrap();
+    let whole_path = tmp.path().join("whole.dhc");
+    whole.db.write_with(&whole_path, &whole.meta).unwrap();
+    let mut parts = Vec::new();
+    for index in 0..3 {
+        let shard = deephash::data::Shard { index, count: 3 };
+        let part = encoder.encode_split(&request(shard)).unwrap();
+        assert_eq!(part.db.codes.len(), shard.range(whole.db.codes.len()).len());
+        let path = tmp.path().join(format!("part{index}.dhc"));
+        part.db.write_with(&path, &part.meta).unwrap();
+        parts.push(path);
+    }
+    let (merged, meta) = deephash::codes::merge_db_files(&parts).unwrap();
+    assert_eq!(merged, whole.db);
+    assert_eq!(meta, whole.meta);
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use deephash::data::DatasetKind;
+use deephash::data::{DatasetKind, Shard};
 use deephash::{DeviceSpec, HashEncoder, Split, SplitRequest, write_code_file};
 
 /// Arguments of `deephash encode`.
@@ -12,7 +12,8 @@ use deephash::{DeviceSpec, HashEncoder, Split, SplitRequest, write_code_file};
 #[command(after_help = "Examples:\n  \
     deephash encode --run runs/fmnist-64 --images photos/ --out photos.dhc\n  \
     deephash encode --run runs/cub-64 --dataset cub --data-dir data/CUB_200_2011 --split train --out cub-train.dhc\n  \
-    deephash encode --run runs/cub-64 --images photos/ --out photos.npy   (+ photos.ids.txt)")]
+    deephash encode --run runs/cub-64 --images photos/ --out photos.npy   (+ photos.ids.txt)\n  \
+    deephash encode --run runs/cub-64 --images photos/ --shard 2/8 --out photos-2.dhc   (machine 3 of 8)")]
 pub struct Args {
     /// The trained run directory (from `deephash train`).
     #[arg(long, value_name = "RUN")]
@@ -43,6 +44,11 @@ pub struct Args {
     /// Log and leave out data-set images that cannot be read instead of stopping.
     #[arg(long)]
     pub skip_bad: bool,
+    /// Encode only shard I of N (`I/N`, 0 ≤ I < N): a deterministic, disjoint 1/N of the images
+    /// in their usual order, so N machines encode in parallel; `deephash codes merge` joins
+    /// the N outputs, in shard order, into the file one unsharded encode writes.
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: Shard,
     /// Compute device: cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[arg(long, default_value = "cpu")]
     pub device: DeviceSpec,
@@ -53,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let encoder = HashEncoder::open(&args.run, &args.device)?;
     let encoded = match (&args.images, &args.dataset) {
-        (Some(dir), _) => encoder.encode_folder(dir, args.batch)?,
+        (Some(dir), _) => encoder.encode_folder_shard(dir, args.batch, args.shard)?,
         (None, Some(name)) => encoder.encode_split(&SplitRequest {
             kind: name.parse::<DatasetKind>()?,
             data_dir: args.data_dir.clone(),
@@ -61,6 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             batch: args.batch,
             cache: args.cache_dir.clone(),
             skip_bad: args.skip_bad,
+            shard: args.shard,
         })?,
         (None, None) => {
             anyhow::bail!("give --images DIR or --dataset NAME (see `deephash encode --help`)")

@@ -25,7 +25,17 @@ pub struct Args {
     /// An index file (`deephash index build`) or a code database (`deephash encode`)
     /// with item ids (image paths).
     #[arg(long, value_name = "INDEX")]
-    pub index: PathBuf,
+    #[cfg_attr(feature = "milvus", arg(required_unless_present = "milvus"))]
+    #[cfg_attr(not(feature = "milvus"), arg(required = true))]
+    pub index: Option<PathBuf>,
+    /// Search in this Milvus server instead (`[http[s]://]host[:port]`), in --collection.
+    #[cfg(feature = "milvus")]
+    #[arg(long, value_name = "URI", requires = "collection")]
+    pub milvus: Option<String>,
+    /// The Milvus collection to search (filled by `deephash milvus push`).
+    #[cfg(feature = "milvus")]
+    #[arg(long, requires = "milvus", conflicts_with = "index")]
+    pub collection: Option<String>,
     /// Address to listen on. Loopback by default; any other address needs a token
     /// (or --insecure-public).
     #[arg(long, default_value = deephash_serve::DEFAULT_ADDR)]
@@ -75,14 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         insecure_public: args.insecure_public,
     };
     access.check_bind(args.addr)?;
-    let options = RetrieverOptions {
-        device: args.device,
-        image_root: args.image_root.clone(),
-        kind: None,
-    };
-    let retriever = Retriever::open(&args.run, &args.index, &options)?;
-    let (catalog, encoder) = service_parts(retriever, args.max_pixels)
-        .with_context(|| format!("{}: cannot serve it", args.index.display()))?;
+    let (catalog, encoder, source) = catalog_and_encoder(&args)?;
     let limits = Limits {
         max_upload_bytes: args.max_upload_mib << 20,
         max_pixels: args.max_pixels,
@@ -95,7 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let items = catalog.len();
     let state = AppState::with_access(catalog, Arc::new(encoder), limits, access)
-        .with_context(|| format!("{} with run {}", args.index.display(), args.run.display()))?;
+        .with_context(|| format!("{source} with run {}", args.run.display()))?;
     deephash_serve::run_blocking(args.addr, state, |addr| {
         println!("serving {items} items on http://{addr}/ (Ctrl-C stops)");
     })?;
@@ -115,6 +118,27 @@ fn token(file: Option<&Path>) -> anyhow::Result<Option<Token>> {
     }
 }
 
+/// The catalog (from the index file, or from the Milvus collection), the run's encoder, and
+/// what the codes are (for errors).
+fn catalog_and_encoder(args: &Args) -> anyhow::Result<(Catalog, RunEncoder, String)> {
+    #[cfg(feature = "milvus")]
+    if let (Some(uri), Some(name)) = (&args.milvus, &args.collection) {
+        let catalog = Catalog::from_milvus(uri, name, &args.image_root)?;
+        let encoder = RunEncoder::new(HashEncoder::open(&args.run, &args.device)?, args.max_pixels);
+        return Ok((catalog, encoder, format!("collection `{name}` on {uri}")));
+    }
+    let index = args.index.clone().unwrap_or_default();
+    let options = RetrieverOptions {
+        device: args.device,
+        image_root: args.image_root.clone(),
+        kind: None,
+    };
+    let retriever = Retriever::open(&args.run, &index, &options)?;
+    let (catalog, encoder) = service_parts(retriever, args.max_pixels)
+        .with_context(|| format!("{}: cannot serve it", index.display()))?;
+    Ok((catalog, encoder, index.display().to_string()))
+}
+
 /// The retriever's parts as the service's catalog (its items, codes and index) and encoder.
 fn service_parts(retriever: Retriever, max_pixels: u64) -> anyhow::Result<(Catalog, RunEncoder)> {
     anyhow::ensure!(
@@ -131,11 +155,7 @@ fn service_parts(retriever: Retriever, max_pixels: u64) -> anyhow::Result<(Catal
         })
         .collect();
     let catalog = Catalog::with_index(db.codes, items, index)?;
-    let encoder = RunEncoder {
-        encoder: Mutex::new(encoder),
-        max_pixels,
-    };
-    Ok((catalog, encoder))
+    Ok((catalog, RunEncoder::new(encoder, max_pixels)))
 }
 
 /// The pixels of an item whose image lives in memory (a bundled data set's), for its
@@ -152,6 +172,16 @@ fn pixels_of(source: &ImageSource) -> Option<Arc<image::RgbImage>> {
 struct RunEncoder {
     encoder: Mutex<HashEncoder>,
     max_pixels: u64,
+}
+
+impl RunEncoder {
+    fn new(encoder: HashEncoder, max_pixels: u64) -> Self {
+        let encoder = Mutex::new(encoder);
+        Self {
+            encoder,
+            max_pixels,
+        }
+    }
 }
 
 impl ImageEncoder for RunEncoder {
