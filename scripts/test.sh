@@ -5,14 +5,18 @@
 #   binary the Milvus tests start on loopback ports (deephash-milvus, serve, cli). Where it cannot
 #   be installed those tests fail and say so; DEEPHASH_SKIP_MILVUS=1 skips them instead.
 # Everything else (fixtures, the bundled Fashion-MNIST subset) is in the repository.
-# After the tests, the GPU paths (issue 17), in one build with both GPU backends
-# (`--features cuda,wgpu`): it builds the `deephash` binary with burn's CUDA backend linked in
-# (LLVM from Debian's llvm-22 packages through scripts/llvm-prefix.sh, no download; running it
-# needs an NVIDIA GPU, building it does not) and the wgpu tests, which run on lavapipe (Debian's
-# mesa-vulkan-drivers, Mesa's software Vulkan, installed here): parity fixtures on the wgpu
-# device and a short training run. DEEPHASH_SKIP_GPU=1 skips the step.
-# Between the two, the Python package's tests (scripts/test-python.sh: own venv .venv-py, maturin
-# wheel, pytest against numpy and the CLI); DEEPHASH_SKIP_PYTHON=1 skips them.
+# The workspace's tests run with burn's wgpu backend compiled in (`--features deephash-model/wgpu,
+# deephash-train/wgpu`, one build: burn is not built a second time for the GPU step), so the GPU
+# tests (issue 17: parity fixtures on the wgpu device in eval and train mode, a short training run
+# whose loss falls) run on lavapipe, Mesa's software Vulkan (Debian's mesa-vulkan-drivers,
+# installed here), with DEEPHASH_REQUIRE_GPU=1 so that a missing adapter fails instead of skipping.
+# DEEPHASH_SKIP_GPU=1 builds without wgpu and skips them.
+# After the tests, the Python package's tests (scripts/test-python.sh: own venv .venv-py, maturin
+# wheel, pytest against numpy and the CLI; DEEPHASH_SKIP_PYTHON=1 skips them), then a type check
+# of the CUDA backend (`--features cuda`; DOCS_RS=1 makes tracel-llvm-bundler's build script skip
+# its LLVM download). Building the CUDA binary (scripts/build-cuda.sh, Debian's LLVM 22) is not a
+# CI step: its CUDA stack alone takes about 25 minutes on 2 cores, past CI's budget
+# (docs/model.md). DEEPHASH_SKIP_CUDA_CHECK=1 skips the check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,30 +39,27 @@ if [ "${DEEPHASH_SKIP_MILVUS:-0}" != 1 ]; then
   fi
 fi
 
-cargo test --workspace --locked
+gpu_features=()
+if [ "${DEEPHASH_SKIP_GPU:-0}" != 1 ]; then
+  if ! dpkg -s mesa-vulkan-drivers >/dev/null 2>&1; then
+    echo "test.sh: installing mesa-vulkan-drivers (lavapipe) for the wgpu tests" >&2
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mesa-vulkan-drivers >/dev/null
+  fi
+  gpu_features=(--features deephash-model/wgpu,deephash-train/wgpu)
+  export DEEPHASH_REQUIRE_GPU=1
+fi
+
+cargo test --workspace --locked "${gpu_features[@]}"
 
 if [ "${DEEPHASH_SKIP_PYTHON:-0}" != 1 ]; then
   echo "test.sh: Python package tests (scripts/test-python.sh)" >&2
   scripts/test-python.sh
 fi
 
-if [ "${DEEPHASH_SKIP_GPU:-0}" != 1 ]; then
-  echo "test.sh: GPU paths: the CUDA binary and the wgpu tests on lavapipe (--features cuda,wgpu)" >&2
-  packages=(mesa-vulkan-drivers llvm-22-dev libpolly-22-dev libzstd-dev libz3-dev libxml2-dev)
-  if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
-    sudo=""
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
-  fi
-  # shellcheck source=scripts/llvm-prefix.sh
-  source scripts/llvm-prefix.sh
-  deephash_llvm_prefix
-  # Both commands select the same packages, features and profile (dev: our crates unoptimised,
-  # the dependencies optimised), so the second reuses every artifact of the first (burn with both
-  # backends is built once) and only links the two test binaries.
-  gpu=(-p deephash-cli -p deephash-model -p deephash-train --features cuda,wgpu --locked)
-  XDG_DATA_HOME=$DEEPHASH_LLVM_XDG cargo build "${gpu[@]}"
-  XDG_DATA_HOME=$DEEPHASH_LLVM_XDG DEEPHASH_REQUIRE_GPU=1 cargo test --profile dev "${gpu[@]}" \
-    --test model --test gpu_training -- gpu
+if [ "${DEEPHASH_SKIP_CUDA_CHECK:-0}" != 1 ]; then
+  echo "test.sh: cargo check --features cuda (type-checks the CUDA backend path)" >&2
+  DOCS_RS=1 cargo check -p deephash-cli --features cuda --locked
 fi
