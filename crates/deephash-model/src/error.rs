@@ -43,6 +43,10 @@ pub enum ModelError {
         /// What wgpu said, or which adapters it lists.
         message: String,
     },
+    /// The device reported a failed operation while we waited for its queued work (a GPU
+    /// backend runs asynchronously; a timed benchmark waits for it before stopping the clock).
+    #[error("device execution failed: {0}")]
+    Execution(String),
     /// A network configuration that cannot be built (zero bits, a head wider than the feature…).
     #[error("invalid network configuration: {0}")]
     InvalidConfig(String),

@@ -33,7 +33,7 @@ impl ThroughputRun {
         if self.train {
             let device = device.training_device()?;
             let net = config.init(&device)?;
-            Ok(time_training(net, &device, self.batch, side, self.iters))
+            time_training(net, &device, self.batch, side, self.iters)
         } else {
             let device = device.device()?;
             let net = config.init(&device)?;
@@ -67,14 +67,15 @@ fn time_inference(net: &HashNet, device: &Device, batch: usize, side: usize, ite
     start.elapsed().as_secs_f64()
 }
 
-/// Seconds for `iters` training steps (train-mode forward, a loss, backward, SGD step).
+/// Seconds for `iters` training steps (train-mode forward, a loss, backward, SGD step). The clock
+/// stops after the device has finished its queued work: on a GPU the steps only enqueue kernels.
 fn time_training(
     mut net: HashNet,
     device: &Device,
     batch: usize,
     side: usize,
     iters: usize,
-) -> f64 {
+) -> Result<f64, ModelError> {
     let mut optim = SgdConfig::new()
         .with_momentum(Some(MomentumConfig {
             momentum: 0.9,
@@ -91,11 +92,18 @@ fn time_training(
         optim.step(1e-3, net, grads)
     };
     net = step(net);
+    let sync = |device: &Device| {
+        device
+            .sync()
+            .map_err(|err| ModelError::Execution(format!("{err:?}")))
+    };
+    sync(device)?;
     let start = Instant::now();
     for _ in 0..iters {
         net = step(net);
     }
-    start.elapsed().as_secs_f64()
+    sync(device)?;
+    Ok(start.elapsed().as_secs_f64())
 }
 
 #[cfg(test)]
