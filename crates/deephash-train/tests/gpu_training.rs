@@ -11,7 +11,7 @@
 
 use burn::module::Module;
 use burn::tensor::Device;
-use deephash_data::RgbImage;
+use deephash_data::{DatasetKind, DatasetSpec, RgbImage};
 use deephash_model::{
     BackboneConfig, BackboneKind, DeviceSpec, HashNetConfig, HeadKind, ModelError,
 };
@@ -103,12 +103,11 @@ fn run_config() -> RunConfig {
     train.per_class = 6;
     train.seed = 3;
     RunConfig {
-        backbone: kind,
         weights: None,
         model,
         data: DataSpec {
-            dataset: "bands".into(),
-            data_dir: None,
+            // Recorded only: the test trains on the synthetic bands in memory.
+            source: DatasetSpec::new(DatasetKind::FashionMnist, None),
             val_fraction: 0.25,
             views: 0,
             max_per_class: None,
