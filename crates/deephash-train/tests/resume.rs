@@ -1,10 +1,13 @@
 //! A run stopped after some epochs and resumed reproduces the uninterrupted run exactly
 //! (losses, validation mAP, best epoch and final weights) on CPU; frozen mode on synthetic
-//! cached features, so the test takes well under a second of training.
+//! cached features, so the test takes well under a second of training. The same holds for a
+//! run stopped by a full disk (a small tmpfs; root only, skipped with a message elsewhere).
 
 mod common;
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use burn::tensor::Device;
 use deephash_data::{DatasetKind, DatasetSpec};
@@ -17,7 +20,7 @@ use deephash_train::optim::OptimizerSettings;
 use deephash_train::schedule::{Schedule, ScheduleKind};
 use deephash_train::split::validation_split;
 use deephash_train::trainer::LoopOptions;
-use deephash_train::{DataSpec, LoopConfig, RunConfig, RunDir, TrainMode};
+use deephash_train::{DataSpec, LoopConfig, RunConfig, RunDir, TrainError, TrainMode};
 
 const DIM: usize = 24;
 const BITS: usize = 16;
@@ -85,17 +88,22 @@ fn run_config() -> RunConfig {
 
 /// Trains (or resumes) in `dir`, stopping after `stop` epochs when given.
 fn train(dir: &Path, stop: Option<usize>, resume: bool) -> bool {
+    try_train(dir, stop, resume).unwrap()
+}
+
+/// [`train`], returning the training error instead of panicking.
+fn try_train(dir: &Path, stop: Option<usize>, resume: bool) -> Result<bool, TrainError> {
     let device = Device::flex().autodiff();
     let cfg = run_config();
     let run = if resume {
-        RunDir::open(dir).unwrap()
+        RunDir::open(dir)?
     } else {
-        RunDir::create(dir, &cfg).unwrap()
+        RunDir::create(dir, &cfg)?
     };
     device.seed(cfg.train.seed);
     let head = HeadKind::Linear.init(DIM, BITS, &device).unwrap();
     let optim = cfg.train.optimizer.build();
-    let (head, optim, state) = resume_or_start(&run, head, optim).unwrap();
+    let (head, optim, state) = resume_or_start(&run, head, optim)?;
     let data = data();
     let (train, val) = validation_split(&data.labels, cfg.data.val_fraction, cfg.train.seed);
     let opts = LoopOptions {
@@ -115,9 +123,8 @@ fn train(dir: &Path, stop: Option<usize>, resume: bool) -> bool {
         Some(&scorer),
         &opts,
         &device,
-    )
-    .unwrap();
-    outcome.finished
+    )?;
+    Ok(outcome.finished)
 }
 
 fn best_weights(dir: &Path) -> Vec<f32> {
@@ -159,6 +166,136 @@ fn resumed_run_reproduces_the_uninterrupted_run() {
     assert!(
         ma.iter().filter_map(|m| m.val_map).fold(0.0, f64::max) > 0.6,
         "{ma:?}"
+    );
+}
+
+/// Metrics and best weights of two finished runs are equal.
+fn assert_same_run(a: &Path, b: &Path) {
+    let ma = RunDir::open(a).unwrap().read_metrics().unwrap();
+    let mb = RunDir::open(b).unwrap().read_metrics().unwrap();
+    assert_eq!(ma.len(), mb.len(), "{ma:?}\n{mb:?}");
+    for (x, y) in ma.iter().zip(&mb) {
+        assert_eq!((x.epoch, x.loss, x.val_map), (y.epoch, y.loss, y.val_map));
+    }
+    assert_eq!(best_weights(a), best_weights(b));
+}
+
+/// A tmpfs of `kib` KiB, unmounted on drop; `None` where mounting needs a root we are not.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(kib: usize) -> Option<Self> {
+        let dir = tempfile::tempdir().ok()?;
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        mounted.then_some(Self(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+/// Writes zeros to `path` until the disk is full.
+fn fill_disk(path: &Path) {
+    let mut file = std::fs::File::create(path).unwrap();
+    let block = [0u8; 4096];
+    while file
+        .write_all(&block)
+        .and_then(|()| file.sync_all())
+        .is_ok()
+    {}
+}
+
+/// Every file under `dir` whose name says it is a temporary.
+fn temporaries(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(temporaries(&path));
+        } else if entry.file_name().to_string_lossy().contains(".tmp") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// Stops a run on `disk` after three epochs, fills the disk but for `spare` pages, resumes: the
+/// write that meets the full disk fails with an error naming its file, no temporary file is
+/// left and the last checkpoint is still the one to resume from; then frees the disk, resumes
+/// to the end and checks the run equals `reference`. Returns the error, if the disk filled.
+fn full_disk_then_resume(disk: &Path, spare: u64, reference: &Path) -> Option<String> {
+    let run = disk.join(format!("run-{spare}"));
+    let filler = disk.join("filler");
+    assert!(!train(&run, Some(3), false), "the first half stops early");
+    let checkpoint = RunDir::open(&run).unwrap().latest_checkpoint().unwrap();
+    fill_disk(&filler);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .unwrap();
+    let len = file.metadata().unwrap().len();
+    file.set_len(len.saturating_sub(spare * 4096)).unwrap();
+    drop(file);
+    let failure = match try_train(&run, None, true) {
+        Ok(finished) => {
+            assert!(finished, "the run finishes when the spare space sufficed");
+            None
+        }
+        Err(err) => {
+            let text = err.to_string();
+            println!("{spare} spare pages: training stopped with: {text}");
+            assert!(text.contains("No space left on device"), "{text}");
+            assert!(
+                text.contains(&*run.to_string_lossy()),
+                "names the file: {text}"
+            );
+            assert_eq!(
+                temporaries(&run),
+                Vec::<PathBuf>::new(),
+                "temporary files left"
+            );
+            let now = RunDir::open(&run).unwrap().latest_checkpoint().unwrap();
+            assert!(
+                now.as_ref().map(|c| c.generation) >= checkpoint.as_ref().map(|c| c.generation),
+                "a checkpoint went back: {checkpoint:?} -> {now:?}"
+            );
+            Some(text)
+        }
+    };
+    std::fs::remove_file(&filler).unwrap();
+    if failure.is_some() {
+        assert!(train(&run, None, true), "the resumed run finishes");
+    }
+    assert_same_run(reference, &run);
+    failure
+}
+
+#[test]
+fn a_run_stopped_by_a_full_disk_fails_cleanly_and_resumes_once_space_is_freed() {
+    let Some(disk) = Tmpfs::mount(2048) else {
+        eprintln!("NOTICE: full-disk training test skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let reference = tmp.path().join("reference");
+    assert!(train(&reference, None, false));
+    // With 0..6 spare pages the disk fills at different writes: the metrics line, a
+    // checkpoint's model or optimiser file, the best model.
+    let failures: Vec<String> = (0..6)
+        .filter_map(|spare| full_disk_then_resume(disk.0.path(), spare, &reference))
+        .collect();
+    assert!(!failures.is_empty(), "the disk never filled");
+    assert!(
+        failures.iter().any(|f| f.contains("checkpoints")),
+        "no checkpoint write met the full disk: {failures:?}"
     );
 }
 
