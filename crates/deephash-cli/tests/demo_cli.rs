@@ -47,6 +47,11 @@ fn demo_trains_evaluates_and_writes_the_report() {
         "--quiet",
     ];
     let stdout = ok(&deephash(&args));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let training = &html[html.find("id=\"training\"").expect("a training section")..];
+    for text in ["Training loss", "Validation mAP", "16 bits", "32 bits"] {
+        assert!(training.contains(text), "the training section lacks {text}");
+    }
     let metrics = read_json(&out.join("metrics.json"));
     let list = metrics.as_array().expect("metrics.json is a list");
     assert_eq!(list.len(), 2);

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use deephash_metrics::{DistanceHistogram, EvalReport};
 
-use crate::ReportError;
+use crate::{ReportError, TrainingCurve};
 
 /// Series colours, one per code length (colour-blind-friendly "tab10" order).
 const PALETTE: [RGBColor; 6] = [
@@ -111,6 +111,83 @@ pub(crate) fn precision_at_k(results: &[EvalReport]) -> Result<String, ReportErr
             )?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)
+    })
+}
+
+/// Mean training loss per epoch, one line per run.
+pub(crate) fn training_loss(curves: &[TrainingCurve]) -> Result<String, ReportError> {
+    let series: Vec<Vec<(f64, f64)>> = curves
+        .iter()
+        .map(|c| c.epochs.iter().map(|e| (e.epoch as f64, e.loss)).collect())
+        .collect();
+    per_epoch_chart(
+        "training loss",
+        "Training loss",
+        curves,
+        &series,
+        SeriesLabelPosition::UpperRight,
+    )
+}
+
+/// Validation mAP per validated epoch, one line per run.
+pub(crate) fn validation_map(curves: &[TrainingCurve]) -> Result<String, ReportError> {
+    let series: Vec<Vec<(f64, f64)>> = curves
+        .iter()
+        .map(|c| {
+            c.epochs
+                .iter()
+                .filter_map(|e| e.val_map.map(|m| (e.epoch as f64, m)))
+                .collect()
+        })
+        .collect();
+    per_epoch_chart(
+        "validation mAP",
+        "Validation mAP",
+        curves,
+        &series,
+        SeriesLabelPosition::LowerRight,
+    )
+}
+
+/// A line chart over epochs with one series per curve; the y range fits the values, the
+/// legend sits where the lines usually are not (`legend_at`).
+fn per_epoch_chart(
+    chart_name: &'static str,
+    y_desc: &str,
+    curves: &[TrainingCurve],
+    series: &[Vec<(f64, f64)>],
+    legend_at: SeriesLabelPosition,
+) -> Result<String, ReportError> {
+    let points = series.iter().flatten();
+    let x_max = points.clone().map(|p| p.0).fold(1.0, f64::max) + 0.5;
+    let (lo, hi) = points.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let pad = ((hi - lo) * 0.08).max(1e-3);
+    render_svg(chart_name, (560, 400), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .margin(14)
+            .x_label_area_size(42)
+            .y_label_area_size(52)
+            .build_cartesian_2d(0.5f64..x_max, (lo - pad)..(hi + pad))?;
+        chart
+            .configure_mesh()
+            .x_desc("Epoch")
+            .y_desc(y_desc)
+            .x_labels((x_max as usize).clamp(2, 12))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style((FONT, 13))
+            .draw()?;
+        for (i, (curve, points)) in curves.iter().zip(series).enumerate() {
+            line_with_markers(
+                &mut chart,
+                points.clone(),
+                series_color(i),
+                curve.label.clone(),
+            )?;
+        }
+        legend(&mut chart, legend_at)
     })
 }
 

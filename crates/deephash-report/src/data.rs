@@ -3,7 +3,7 @@
 
 use deephash_metrics::EvalReport;
 
-use crate::{ReportError, Thumbnail};
+use crate::{ReportError, Thumbnail, TrainingCurve};
 
 /// Everything one report shows.
 #[derive(Clone, Debug, Default)]
@@ -17,6 +17,9 @@ pub struct Report {
     pub results: Vec<EvalReport>,
     /// Example queries with their top results; `None` leaves the section out with a note.
     pub examples: Option<ExampleGrid>,
+    /// The runs' training histories (loss and validation mAP per epoch), in display order;
+    /// empty leaves the section out with a note.
+    pub training: Vec<TrainingCurve>,
 }
 
 /// Example queries and their top results, for codes of one length.
@@ -54,7 +57,8 @@ pub struct ExampleHit {
 
 impl Report {
     /// Checks that every number can be shown: finite rates within [0, 1], k > 0,
-    /// histograms with one bin per distance 0..=bits (or empty), no duplicate code length.
+    /// histograms with one bin per distance 0..=bits (or empty), no duplicate code length,
+    /// finite training losses.
     pub fn validate(&self) -> Result<(), ReportError> {
         let mut seen = Vec::new();
         for r in &self.results {
@@ -64,7 +68,7 @@ impl Report {
             seen.push(r.bits);
             validate_eval(r)?;
         }
-        Ok(())
+        self.training.iter().try_for_each(TrainingCurve::validate)
     }
 }
 

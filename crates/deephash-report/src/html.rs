@@ -5,7 +5,7 @@ use std::fmt::Write;
 use deephash_metrics::EvalReport;
 
 use crate::data::has_histogram;
-use crate::{ExampleGrid, ExampleHit, Report, ReportError, charts};
+use crate::{ExampleGrid, ExampleHit, Report, ReportError, TrainingCurve, charts};
 
 const STYLE: &str = include_str!("style.css");
 /// The precision@k cut-offs shown as table columns when the results have them.
@@ -42,6 +42,7 @@ pub(crate) fn page(report: &Report) -> Result<String, ReportError> {
     out.push_str(&map_table(&report.results));
     out.push_str(&curves(&report.results)?);
     out.push_str(&histograms(&report.results)?);
+    out.push_str(&training(&report.training)?);
     out.push_str(&examples(report.examples.as_ref()));
     let _ = writeln!(
         out,
@@ -174,6 +175,35 @@ fn curves(results: &[EvalReport]) -> Result<String, ReportError> {
     out.push_str(&section("radius", &heading, &charts::radius_bars(results)?));
     out.push_str("</div>\n");
     Ok(out)
+}
+
+/// The training section: loss and validation mAP per epoch, and how each run's loss was chosen.
+fn training(curves: &[TrainingCurve]) -> Result<String, ReportError> {
+    const HEADING: &str = "Training: loss and validation mAP per epoch";
+    if curves.iter().all(|c| c.epochs.is_empty()) {
+        return Ok(section(
+            "training",
+            HEADING,
+            &note("No training history was given (metrics.jsonl of the runs)."),
+        ));
+    }
+    let mut body = String::from("<div class=\"pair\">\n");
+    let _ = writeln!(body, "<figure>{}</figure>", charts::training_loss(curves)?);
+    if curves.iter().any(TrainingCurve::has_validation) {
+        let _ = writeln!(body, "<figure>{}</figure>", charts::validation_map(curves)?);
+    }
+    body.push_str("</div>\n");
+    for curve in curves {
+        if let Some(selection) = &curve.selection {
+            body.push_str(&note(&format!("{}: loss {selection}", curve.label)));
+        }
+    }
+    if !curves.iter().any(TrainingCurve::has_validation) {
+        body.push_str(&note(
+            "No epoch was validated, so there is no validation mAP to plot.",
+        ));
+    }
+    Ok(section("training", HEADING, &body))
 }
 
 fn histograms(results: &[EvalReport]) -> Result<String, ReportError> {

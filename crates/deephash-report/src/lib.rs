@@ -6,7 +6,8 @@
 //! inline SVG drawn with `plotters`, the styles are inline CSS and the thumbnails are PNG `data:`
 //! URIs. It shows the mAP table per code length, the precision-recall curve, the precision@k
 //! curve, precision and recall within a Hamming radius, histograms of Hamming distances for
-//! relevant vs irrelevant pairs and the top results of example queries.
+//! relevant vs irrelevant pairs, the top results of example queries and, when the runs' training
+//! histories are given ([`TrainingCurve`]), the loss and validation mAP per epoch.
 //!
 //! It also holds the burn-free pieces of the retrieval workflow shared by `deephash demo`,
 //! `deephash eval --run` and `deephash reproduce`: picking example queries ([`pick_queries`],
@@ -22,6 +23,7 @@ mod examples;
 mod html;
 mod summary;
 mod thumbnail;
+mod training;
 mod write;
 
 pub use data::{ExampleGrid, ExampleHit, ExampleQuery, Report};
@@ -30,3 +32,4 @@ pub use error::ReportError;
 pub use examples::{CodeSet, example_grid, pick_queries};
 pub use summary::{map_table_text, write_metrics_json};
 pub use thumbnail::Thumbnail;
+pub use training::{EpochPoint, TrainingCurve};

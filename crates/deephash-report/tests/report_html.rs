@@ -25,6 +25,7 @@ fn every_section_is_present_with_its_content() {
         "radius",
         "histogram",
         "examples",
+        "training",
     ] {
         let section = doc.descendants().find(|n| n.attribute("id") == Some(id));
         let section = section.unwrap_or_else(|| panic!("section #{id} missing"));
@@ -46,6 +47,11 @@ fn every_section_is_present_with_its_content() {
     assert_eq!(svg_in("precision-at-k"), 1);
     assert_eq!(svg_in("radius"), 1);
     assert_eq!(svg_in("histogram"), 3, "one histogram per code length");
+    assert_eq!(svg_in("training"), 2, "loss and validation mAP per epoch");
+    assert!(
+        html.contains("64 bits: loss csq, chosen by validation mAP"),
+        "the selection is shown"
+    );
     let rows = doc.descendants().filter(|n| n.has_tag_name("tr")).count();
     assert_eq!(rows, 1 + 3, "header + one row per code length");
     for r in &common::sample_report().results {
@@ -74,7 +80,7 @@ fn every_svg_is_well_formed_on_its_own() {
         rest = &rest[end..];
         count += 1;
     }
-    assert_eq!(count, 6);
+    assert_eq!(count, 8);
 }
 
 #[test]
@@ -156,6 +162,18 @@ fn a_report_without_examples_or_histograms_says_so() {
     parse(&html);
     assert!(html.contains("No example queries"));
     assert!(html.contains("No distance histogram"));
+    assert!(!html.contains("No training history"));
+    report.training.clear();
+    let html = report.render().unwrap();
+    assert!(html.contains("No training history"));
+    report.training = vec![common::training(16, None)];
+    report.training[0]
+        .epochs
+        .iter_mut()
+        .for_each(|e| e.val_map = None);
+    let html = report.render().unwrap();
+    parse(&html);
+    assert!(html.contains("No epoch was validated"));
     let empty = Report {
         title: "empty".into(),
         ..Default::default()
@@ -171,6 +189,17 @@ fn impossible_numbers_are_rejected_with_the_code_length() {
         report.render().unwrap_err().to_string()
     };
     assert!(bad(&|r| r.map = f64::NAN).contains("32 bits: mAP is NaN"));
+    let mut report = common::sample_report();
+    report.training[1].epochs[2].loss = f64::INFINITY;
+    let err = report.render().unwrap_err().to_string();
+    assert!(
+        err.contains("training of 64 bits: epoch 3: the loss is inf"),
+        "{err}"
+    );
+    report.training[1].epochs[2].loss = 1.0;
+    report.training[1].epochs[3].val_map = Some(1.5);
+    let err = report.render().unwrap_err().to_string();
+    assert!(err.contains("validation mAP is 1.5"), "{err}");
     assert!(bad(&|r| r.recall_radius = 1.5).contains("recall"));
     assert!(bad(&|r| r.precision_at_k_curve[0].k = 0).contains("k = 0"));
     assert!(

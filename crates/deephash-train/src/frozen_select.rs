@@ -32,6 +32,31 @@ pub struct CandidateScore {
     pub best_epoch: Option<usize>,
 }
 
+/// `RUN/selection.json`: which loss a run chose among its candidates, and every candidate's score.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Selection {
+    /// The loss chosen.
+    pub chosen: LossKind,
+    /// Every candidate's score, in the order trained.
+    pub candidates: Vec<CandidateScore>,
+}
+
+/// The run's `selection.json`, or `None` when the run did not choose its loss.
+pub fn read_selection(run: &RunDir) -> Result<Option<Selection>, TrainError> {
+    let path = run.root().join("selection.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(TrainError::io(&path, e)),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| TrainError::Format {
+            path,
+            message: e.to_string(),
+        })
+}
+
 /// What the frozen recipe trained: the best head (on the plain device, taking raw features:
 /// any standardisation is folded in) and how it was chosen.
 #[derive(Debug)]

@@ -4,7 +4,9 @@
 
 use deephash_codes::{CodeMatrix, Labels};
 use deephash_metrics::EvalConfig;
-use deephash_report::{EvalReport, ExampleGrid, ExampleHit, ExampleQuery, Report, Thumbnail};
+use deephash_report::{
+    EpochPoint, EvalReport, ExampleGrid, ExampleHit, ExampleQuery, Report, Thumbnail, TrainingCurve,
+};
 
 /// xorshift64: a tiny deterministic generator, enough for test data.
 pub struct Rng(pub u64);
@@ -106,5 +108,24 @@ pub fn sample_report() -> Report {
             eval_result(64, 56),
         ],
         examples: Some(examples(64)),
+        training: vec![training(16, None), training(64, Some("csq"))],
+    }
+}
+
+/// A training history of 6 epochs: the loss falls, every second epoch validated.
+pub fn training(bits: usize, chosen: Option<&str>) -> TrainingCurve {
+    TrainingCurve {
+        label: format!("{bits} bits"),
+        epochs: (1..=6)
+            .map(|epoch| EpochPoint {
+                epoch,
+                loss: 8.0 / epoch as f64 + bits as f64 / 100.0,
+                val_map: (epoch % 2 == 0)
+                    .then(|| 0.5 + epoch as f64 / 20.0 - 16.0 / bits as f64 / 10.0),
+            })
+            .collect(),
+        selection: chosen.map(|loss| {
+            format!("{loss}, chosen by validation mAP ({loss} 0.8000, triplet 0.7000)")
+        }),
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod final_codes;
 pub mod report;
+pub mod training_curve;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -9,6 +9,7 @@ use deephash_metrics::{EvalConfig, Side};
 use deephash_model::DeviceSpec;
 use deephash_report::{CodeSet, ExampleGrid, Report, ReportError, example_grid, pick_queries};
 
+use super::training_curve::training_curve;
 use super::{RunEval, evaluate_run};
 use crate::thumbnail::thumbnail;
 use crate::{Error, Result};
@@ -61,19 +62,25 @@ pub fn class_text(dataset: &Dataset, labels: &[u32]) -> String {
 }
 
 /// Writes `DIR/report.html` for `evals` (one per code length) with the example grid of the
-/// longest codes; returns the path.
+/// longest codes and the training histories of `runs` (the runs evaluated); returns the path.
 pub fn write_report(
     dir: &Path,
     title: &str,
     facts: Vec<(String, String)>,
     evals: &[RunEval],
     dataset: &Dataset,
+    runs: &[&Path],
 ) -> Result<PathBuf> {
+    let mut training = Vec::new();
+    for run in runs {
+        training.extend(training_curve(run)?);
+    }
     let report = Report {
         title: title.to_string(),
         facts,
         results: evals.iter().map(|e| e.report.clone()).collect(),
         examples: examples(evals, dataset)?,
+        training,
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let path = dir.join("report.html");
@@ -127,7 +134,7 @@ pub fn evaluate_and_report(
     let title = format!("deephash: {} ({})", run.display(), dataset.name);
     let mut facts = protocol_facts(&dataset, &evals);
     facts.insert(0, ("run".into(), run.display().to_string()));
-    let report = write_report(run, &title, facts, &evals, &dataset)?;
+    let report = write_report(run, &title, facts, &evals, &dataset, &[run])?;
     let [eval] = evals;
     Ok(EvaluatedRun {
         eval,
@@ -176,7 +183,8 @@ pub fn report_runs(
     let mut facts = protocol_facts(&dataset, &evals);
     facts.insert(1, ("model".into(), model));
     facts.extend(extra());
-    let report = write_report(out, title, facts, &evals, &dataset)?;
+    let runs: Vec<&Path> = runs.iter().map(PathBuf::as_path).collect();
+    let report = write_report(out, title, facts, &evals, &dataset, &runs)?;
     Ok(RunsReport {
         evals,
         dataset,
