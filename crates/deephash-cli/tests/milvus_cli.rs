@@ -209,8 +209,9 @@ fn bad_input_gives_one_line_and_a_failure_status() {
         .unwrap()
         .port();
     let dead = format!("127.0.0.1:{port}");
-    let push = |uri: &str, collection: &str, codes: &Path| {
-        deephash(&[
+    let push = |uri: &str, collection: &str, codes: &Path, extra: &[&str]| {
+        let codes = s(codes);
+        let mut args = vec![
             "milvus",
             "push",
             "--uri",
@@ -218,21 +219,23 @@ fn bad_input_gives_one_line_and_a_failure_status() {
             "--collection",
             collection,
             "--codes",
-            &s(codes),
-        ])
+            &codes,
+        ];
+        args.extend_from_slice(extra);
+        deephash(&args)
     };
-    let e = one_line_error(&push(&dead, "x", &db));
+    let e = one_line_error(&push(&dead, "x", &db, &[]));
     assert!(
         e.contains(&format!("cannot reach a Milvus server at http://{dead}")),
         "{e}"
     );
-    let e = one_line_error(&push("ftp://host", "x", &db));
+    let e = one_line_error(&push("ftp://host", "x", &db, &[]));
     assert!(e.contains("malformed Milvus URI `ftp://host`"), "{e}");
 
     let server = Server::start();
     let uri = server.uri();
-    ok(&push(&uri, "c", &db));
-    let e = one_line_error(&push(&uri, "c", &narrow));
+    ok(&push(&uri, "c", &db, &[]));
+    let e = one_line_error(&push(&uri, "c", &narrow, &[]));
     assert!(
         e.contains("collection `c` holds 64-bit codes, the codes are 32-bit"),
         "{e}"
@@ -260,33 +263,13 @@ fn bad_input_gives_one_line_and_a_failure_status() {
     // .npy codes with a label file of another length.
     let labels = dir.path().join("labels.npy");
     deephash_codes::write_labels_npy(&labels, &Labels::Single(vec![1, 2, 3])).unwrap();
-    let e = one_line_error(&deephash(&[
-        "milvus",
-        "push",
-        "--uri",
-        &uri,
-        "--collection",
-        "n",
-        "--codes",
-        &s(&narrow),
-        "--labels",
-        &s(&labels),
-    ]));
+    let labels_arg = s(&labels);
+    let with_labels = ["--labels", labels_arg.as_str()];
+    let e = one_line_error(&push(&uri, "n", &narrow, &with_labels));
     assert!(e.contains("3 labels for 10 codes"), "{e}");
     // With ten labels the .npy codes go in, ids = rows.
     deephash_codes::write_labels_npy(&labels, &Labels::Single((0..10).collect())).unwrap();
-    ok(&deephash(&[
-        "milvus",
-        "push",
-        "--uri",
-        &uri,
-        "--collection",
-        "n",
-        "--codes",
-        &s(&narrow),
-        "--labels",
-        &s(&labels),
-    ]));
+    ok(&push(&uri, "n", &narrow, &with_labels));
     let client = MilvusClient::connect(&uri).unwrap();
     let mut ids: Vec<i64> = client
         .ids_in_range("n", 0, 100)
