@@ -19,13 +19,15 @@
 //! [`run_campaign`] runs a target for a number of inputs from a fixed seed (so
 //! any finding replays exactly), catches panics and reports them with the
 //! input. A parser passes when it returns `Ok` or `Err` for every input; the
-//! test binaries also cap single allocations (see `tests/`), so a header that
+//! test binaries and the AFL harness also cap single allocations ([`Capped`]), so a header that
 //! asks for gigabytes is a finding too.
 
 mod campaign;
+mod capped;
 mod mutate;
 pub mod seeds;
 pub mod targets;
 
 pub use campaign::{Campaign, Finding, run_campaign};
+pub use capped::{ALLOC_CAP, Capped};
 pub use mutate::{Mutator, Rng};

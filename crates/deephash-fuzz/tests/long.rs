@@ -5,7 +5,7 @@
 mod common;
 
 #[global_allocator]
-static ALLOC: common::Capped = common::Capped;
+static ALLOC: deephash_fuzz::Capped = deephash_fuzz::Capped;
 
 #[test]
 #[ignore]

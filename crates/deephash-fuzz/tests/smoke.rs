@@ -6,7 +6,7 @@
 mod common;
 
 #[global_allocator]
-static ALLOC: common::Capped = common::Capped;
+static ALLOC: deephash_fuzz::Capped = deephash_fuzz::Capped;
 
 #[test]
 fn every_target_survives_its_seeds_corpus_and_mutants() {
@@ -29,6 +29,6 @@ fn write_corpus() {
 #[test]
 fn the_allocation_cap_refuses_what_it_should() {
     let mut v: Vec<u8> = Vec::new();
-    assert!(v.try_reserve(common::ALLOC_CAP + 1).is_err());
+    assert!(v.try_reserve(deephash_fuzz::ALLOC_CAP + 1).is_err());
     assert!(v.try_reserve(1 << 20).is_ok());
 }

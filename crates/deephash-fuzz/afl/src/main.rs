@@ -8,41 +8,7 @@
 //! then its check; a check that reports a wrong answer panics, and a panic, a
 //! refused allocation over the cap or any other abort is a crash for AFL.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-
-/// Largest single allocation allowed, as in the test binaries of
-/// `deephash-fuzz`: a header asking for more is a finding.
-const ALLOC_CAP: usize = 256 << 20;
-
-/// The system allocator with [`ALLOC_CAP`]; beyond it an allocation fails.
-struct Capped;
-
-unsafe impl GlobalAlloc for Capped {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if layout.size() > ALLOC_CAP {
-            return std::ptr::null_mut();
-        }
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if layout.size() > ALLOC_CAP {
-            return std::ptr::null_mut();
-        }
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if new_size > ALLOC_CAP {
-            return std::ptr::null_mut();
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use deephash_fuzz::Capped;
 
 #[global_allocator]
 static ALLOC: Capped = Capped;
