@@ -24,6 +24,8 @@ pub mod fused;
 pub mod hashnet;
 pub mod head;
 pub mod layers;
+#[doc(hidden)]
+pub mod testing;
 pub mod throughput;
 pub mod train_bn;
 pub mod train_conv;

@@ -12,9 +12,8 @@
 use burn::module::Module;
 use burn::tensor::Device;
 use deephash_data::{DatasetKind, DatasetSpec, RgbImage};
-use deephash_model::{
-    BackboneConfig, BackboneKind, DeviceSpec, HashNetConfig, HeadKind, ModelError,
-};
+use deephash_model::testing::gpu_or_skip;
+use deephash_model::{BackboneConfig, BackboneKind, HashNetConfig, HeadKind};
 use deephash_train::checkpoint::resume_or_start;
 use deephash_train::finetune::train_finetune;
 use deephash_train::memory_source::{MemorySource, training_transforms};
@@ -28,46 +27,6 @@ const CLASSES: usize = 4;
 const PER_CLASS: usize = 12;
 const BITS: usize = 16;
 const EPOCHS: usize = 4;
-
-/// The GPU under test: `DEEPHASH_TEST_GPU` (a `--device` value; default `wgpu` where the build
-/// has it, else `cuda`), or `None` after a loud message when it is absent (wgpu lists no
-/// adapter, or CUDA finds no GPU or driver); `DEEPHASH_REQUIRE_GPU=1` makes that a failure.
-fn gpu_or_skip(test: &str) -> Option<Device> {
-    let default = if cfg!(feature = "wgpu") {
-        "wgpu"
-    } else {
-        "cuda"
-    };
-    let name = std::env::var("DEEPHASH_TEST_GPU").unwrap_or_else(|_| default.to_string());
-    let spec: DeviceSpec = name.parse().unwrap();
-    let required = std::env::var("DEEPHASH_REQUIRE_GPU").as_deref() == Ok("1");
-    let absent = match spec.device() {
-        Ok(device) => {
-            println!("{test}: on {spec} ({device:?})");
-            return Some(device);
-        }
-        Err(ModelError::WgpuUnavailable { .. }) if no_wgpu_adapter() => {
-            "wgpu lists no Vulkan, Metal or DX12 adapter \
-             (on Debian, `apt-get install mesa-vulkan-drivers` gives lavapipe)"
-                .to_string()
-        }
-        Err(err @ ModelError::CudaUnavailable { .. }) => err.to_string(),
-        Err(err) => panic!("{test}: {err}"),
-    };
-    assert!(!required, "{test}: DEEPHASH_REQUIRE_GPU=1 but {absent}");
-    eprintln!("\n*** SKIPPED {test}: {absent} ***\n");
-    None
-}
-
-#[cfg(feature = "wgpu")]
-fn no_wgpu_adapter() -> bool {
-    Device::enumerate(burn::tensor::DeviceType::Wgpu).is_empty()
-}
-
-#[cfg(not(feature = "wgpu"))]
-fn no_wgpu_adapter() -> bool {
-    false
-}
 
 /// 28 x 28 grey images: class `c` is a bright horizontal band at row `6c + 2`, over noise.
 fn images() -> MemorySource {

@@ -11,6 +11,7 @@
 //! which installs lavapipe) turns the skip into a failure.
 
 use deephash_model::burn::tensor::{Device, Tensor};
+use deephash_model::testing::gpu_or_skip;
 use deephash_model::train_bn::train_bn_act;
 use deephash_model::train_conv::uses_kernel;
 use deephash_model::{DeviceSpec, ModelError, cpu_device};
@@ -19,44 +20,6 @@ use crate::bn_grad::check_all;
 use crate::common::fixtures;
 use crate::conv_grad::run_cases;
 use crate::parity::check_network;
-
-/// The GPU under test, or `None` after a loud message when it is absent.
-fn gpu_or_skip(test: &str) -> Option<Device> {
-    let default = if cfg!(feature = "wgpu") {
-        "wgpu"
-    } else {
-        "cuda"
-    };
-    let name = std::env::var("DEEPHASH_TEST_GPU").unwrap_or_else(|_| default.to_string());
-    let spec: DeviceSpec = name.parse().unwrap();
-    let required = std::env::var("DEEPHASH_REQUIRE_GPU").as_deref() == Ok("1");
-    let absent = match spec.device() {
-        Ok(device) => {
-            println!("{test}: on {spec} ({device:?})");
-            return Some(device);
-        }
-        Err(ModelError::WgpuUnavailable { .. }) if no_wgpu_adapter() => {
-            "wgpu lists no Vulkan, Metal or DX12 adapter \
-             (on Debian, `apt-get install mesa-vulkan-drivers` gives lavapipe)"
-                .to_string()
-        }
-        Err(err @ ModelError::CudaUnavailable { .. }) => err.to_string(),
-        Err(err) => panic!("{test}: {err}"),
-    };
-    assert!(!required, "{test}: DEEPHASH_REQUIRE_GPU=1 but {absent}");
-    eprintln!("\n*** SKIPPED {test}: {absent} ***\n");
-    None
-}
-
-#[cfg(feature = "wgpu")]
-fn no_wgpu_adapter() -> bool {
-    Device::enumerate(deephash_model::burn::tensor::DeviceType::Wgpu).is_empty()
-}
-
-#[cfg(not(feature = "wgpu"))]
-fn no_wgpu_adapter() -> bool {
-    false
-}
 
 #[test]
 fn resnet18_matches_torchvision_on_the_gpu() {
