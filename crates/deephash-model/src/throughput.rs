@@ -55,8 +55,11 @@ fn images(batch: usize, side: usize, device: &Device) -> Tensor<4> {
     )
 }
 
-/// Seconds for `iters` evaluation-mode forward passes (features and head), after one warm-up.
+/// Seconds for `iters` evaluation-mode forward passes (features and head), after one warm-up,
+/// through the network's inference form (built before the clock starts, as a loaded model
+/// builds it once).
 fn time_inference(net: &HashNet, device: &Device, batch: usize, side: usize, iters: usize) -> f64 {
+    let net = net.inference();
     let x = images(batch, side, device);
     let run = || net.forward(x.clone()).into_data();
     run();
