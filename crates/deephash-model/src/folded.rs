@@ -15,6 +15,8 @@
 
 use std::sync::Arc;
 
+use burn::backend::Flex;
+use burn::backend::flex::FlexTensor;
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, PaddingConfig2d};
 use burn::tensor::module::conv2d;
@@ -22,7 +24,8 @@ use burn::tensor::ops::ConvOptions;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use deephash_kernels::{ConvShape, Epilogue, conv2d_forward, depthwise_forward};
 
-use crate::fused::{Activation, activate, add, kernel_enabled, resolve_padding};
+use crate::fused::{Activation, KernelSwitch, activate, add, kernel_switch, resolve_padding};
+use crate::train_conv::{contiguous, f32s};
 
 /// `act(bn(conv(x)) + residual)` in evaluation, with the batch norm folded into the
 /// convolution once.
@@ -73,11 +76,15 @@ impl FoldedConv {
             g if g == in_channels && g == out_channels => Some(KernelKind::Depthwise),
             _ => None,
         };
-        let on_kernel = kernel_enabled()
-            && weight.device() == Device::flex()
+        let on_kernel = weight.device() == Device::flex()
             && weight.dtype() == DType::F32
             && conv.dilation == [1, 1];
-        let weights = match kind.filter(|_| on_kernel) {
+        let switched_on = |kind: &KernelKind| match kernel_switch() {
+            KernelSwitch::Off => false,
+            KernelSwitch::DenseOnly => *kind == KernelKind::Dense,
+            KernelSwitch::On => true,
+        };
+        let weights = match kind.filter(|k| on_kernel && switched_on(k)) {
             Some(kind) => Weights::Buffers {
                 weight: f32_buffer(weight),
                 bias: f32_buffer(bias),
@@ -200,8 +207,9 @@ struct KernelCall<'a> {
 }
 
 impl KernelCall<'_> {
+    /// Reads the input and residual in place (their buffers may be shared with other tensors,
+    /// e.g. a block's input kept for its shortcut: `Tensor::into_data` would copy them).
     fn run(&self, x: Tensor<4>, residual: Option<Tensor<4>>, activation: Activation) -> Tensor<4> {
-        let device = x.device();
         let [n, c, h, w] = x.dims();
         let shape = ConvShape::new(
             n,
@@ -213,8 +221,14 @@ impl KernelCall<'_> {
             self.padding,
         )
         .expect("the layer accepts this input");
-        let input = x.into_data();
-        let residual = residual.map(Tensor::into_data);
+        let flex = |t: Tensor<4>| {
+            contiguous(
+                &t.try_into_primitive::<Flex>()
+                    .expect("checked: an f32 tensor on the Flex device"),
+            )
+        };
+        let input = flex(x);
+        let residual = residual.map(flex);
         let epilogue = Epilogue {
             bias: Some(self.bias),
             residual: residual.as_ref().map(f32s),
@@ -228,15 +242,9 @@ impl KernelCall<'_> {
         };
         run(f32s(&input), self.weight, &shape, &epilogue, &mut output)
             .expect("buffer lengths follow the tensor shapes");
-        Tensor::from_data(
-            TensorData::new(output, [n, self.out_channels, ho, wo]),
-            &device,
-        )
+        Tensor::from_primitive::<Flex>(FlexTensor::from_data(TensorData::new(
+            output,
+            [n, self.out_channels, ho, wo],
+        )))
     }
-}
-
-/// The values of an f32 tensor's data.
-fn f32s(data: &TensorData) -> &[f32] {
-    data.as_slice::<f32>()
-        .expect("f32 input on the kernel path")
 }

@@ -16,7 +16,8 @@
 //!
 //! `DEEPHASH_CONV_KERNEL=0` in the environment turns the kernels off (burn's `conv2d` with the
 //! folded weights everywhere, burn's `conv2d` and its generic backward in training), so that a
-//! benchmark can compare both in one binary.
+//! benchmark can compare both in one binary; `DEEPHASH_CONV_KERNEL=dense` turns off only the
+//! depthwise kernel.
 
 use std::sync::OnceLock;
 
@@ -53,8 +54,28 @@ pub fn conv_bn(
 
 /// False when `DEEPHASH_CONV_KERNEL=0` (read once).
 pub(crate) fn kernel_enabled() -> bool {
-    static ENABLED: OnceLock<bool> = OnceLock::new();
-    *ENABLED.get_or_init(|| std::env::var("DEEPHASH_CONV_KERNEL").map_or(true, |v| v != "0"))
+    kernel_switch() != KernelSwitch::Off
+}
+
+/// Which deephash-kernels convolutions run, from `DEEPHASH_CONV_KERNEL` (read once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KernelSwitch {
+    /// `0`: none (burn's `conv2d` everywhere).
+    Off,
+    /// `dense`: not the depthwise kernel (depthwise convolutions on burn's `conv2d`), for A/B.
+    DenseOnly,
+    /// Unset or anything else: all.
+    On,
+}
+
+/// The [`KernelSwitch`] of this process.
+pub(crate) fn kernel_switch() -> KernelSwitch {
+    static SWITCH: OnceLock<KernelSwitch> = OnceLock::new();
+    *SWITCH.get_or_init(|| match std::env::var("DEEPHASH_CONV_KERNEL").as_deref() {
+        Ok("0") => KernelSwitch::Off,
+        Ok("dense") => KernelSwitch::DenseOnly,
+        _ => KernelSwitch::On,
+    })
 }
 
 /// `[(top, bottom), (left, right)]` of `conv` on this input (burn resolves `Same` per input).
