@@ -28,6 +28,7 @@ mod grad_bias;
 mod grad_input;
 mod grad_weight;
 mod im2col;
+mod im2col_shifted;
 mod isa;
 mod output_tile;
 mod shape;
