@@ -42,6 +42,8 @@ pub struct FoldedConv {
 }
 
 /// Where the folded weights live.
+// The variants differ in size, but there is one per layer, built once.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Weights {
     /// f32 buffers for deephash-kernels on the Flex CPU device (`Arc`: clones of an inference

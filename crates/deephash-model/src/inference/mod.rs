@@ -47,6 +47,8 @@ impl InferenceNet {
 }
 
 /// A [`Backbone`] in inference form.
+// The variants differ in size, but an inference form is built once and never moved in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum InferenceBackbone {
     /// A torchvision ResNet.
