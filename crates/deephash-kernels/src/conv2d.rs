@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::buffer::{SharedMut, grow};
 use crate::im2col::fill_tile;
-use crate::tiles::{Run, tile_columns, tile_runs};
+use crate::tiles::{GEMM_ROWS, Run, tile_columns_aligned, tile_runs};
 use crate::{ConvShape, Epilogue, KernelError};
 
 /// Per-thread working memory, kept between calls so that no tile allocates.
@@ -39,7 +39,7 @@ pub fn conv2d_forward(
 ) -> Result<(), KernelError> {
     check_lengths(input, weight, shape, epilogue, output)?;
     let columns = shape.columns();
-    let per_tile = tile_columns(shape, rayon::current_num_threads());
+    let per_tile = tile_columns_aligned(shape, rayon::current_num_threads(), GEMM_ROWS);
     let out = SharedMut(output.as_mut_ptr());
     (0..columns.div_ceil(per_tile))
         .into_par_iter()

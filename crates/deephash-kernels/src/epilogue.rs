@@ -17,8 +17,9 @@ pub enum Activation {
 }
 
 impl Activation {
+    /// The activation of one value.
     #[inline(always)]
-    fn apply(self, x: f32) -> f32 {
+    pub(crate) fn apply(self, x: f32) -> f32 {
         match self {
             Self::Identity => x,
             Self::Relu => x.max(0.0),

@@ -16,6 +16,9 @@ pub enum KernelError {
         /// The length given.
         actual: usize,
     },
+    /// A kernel was asked to run with vector instructions this CPU lacks.
+    #[error("this CPU does not support the {0:?} instruction set")]
+    UnsupportedIsa(crate::Isa),
 }
 
 impl KernelError {

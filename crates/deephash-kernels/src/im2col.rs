@@ -13,6 +13,9 @@ pub(crate) fn fill_tile(
     columns: usize,
     tile: &mut [f32],
 ) {
+    if crate::im2col_shifted::applies(shape) {
+        return crate::im2col_shifted::fill_tile(shape, input, runs, columns, tile);
+    }
     let [h, w] = shape.in_hw;
     let [kh, kw] = shape.kernel;
     let (c_in, wo) = (shape.in_channels, shape.out_hw[1]);

@@ -9,6 +9,9 @@
 //!   back by col2im) and [`conv2d_backward_bias`] (a reduction).
 //! - Batch norm in training mode fused with the residual add and the activation:
 //!   [`batch_norm_train_forward`] (statistics in one pass) and [`batch_norm_train_backward`].
+//! - [`depthwise_forward`]: a depthwise convolution (groups = channels) for inference, direct
+//!   (no im2col), with the same epilogue; its loops are compiled for AVX-512F, AVX2 + FMA and
+//!   the baseline instructions and chosen at run time ([`Isa`]).
 //!
 //! The kernels know nothing of burn: deephash-model hands them the buffers of its tensors.
 //! The GEMM is the `gemm` crate's, which selects its AVX-512 or AVX2/FMA microkernel at run
@@ -18,21 +21,26 @@ mod batch_norm;
 mod buffer;
 mod col2im;
 mod conv2d;
+mod depthwise;
 mod epilogue;
 mod error;
 mod grad_bias;
 mod grad_input;
 mod grad_weight;
 mod im2col;
+mod im2col_shifted;
+mod isa;
 mod output_tile;
 mod shape;
 mod tiles;
 
 pub use batch_norm::{NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward};
 pub use conv2d::conv2d_forward;
+pub use depthwise::{depthwise_forward, depthwise_forward_with};
 pub use epilogue::{Activation, Epilogue};
 pub use error::KernelError;
 pub use grad_bias::conv2d_backward_bias;
 pub use grad_input::conv2d_backward_input;
 pub use grad_weight::conv2d_backward_weight;
+pub use isa::Isa;
 pub use shape::ConvShape;

@@ -10,13 +10,25 @@ const COLUMN_ALIGN: usize = 16;
 /// Aim for at least this many tiles per thread, so that rayon can balance the load.
 const TILES_PER_THREAD: usize = 4;
 
+/// Rows of the widest f32 GEMM microkernel: `gemm`'s AVX-512 kernel covers 4 × 16 rows of its
+/// destination (its AVX2 kernel 2 × 8, a divisor). The forward's tile columns are those rows
+/// (`gemm` computes the transposed product), so a tile of a multiple of 64 columns runs no
+/// narrower edge kernel (a tile of 32 columns, as layer4 of ResNet-18 had, runs only the
+/// half-width one).
+pub(crate) const GEMM_ROWS: usize = 64;
+
 /// Columns per tile: the im2col tile (`depth × columns`) fits [`TILE_BYTES`], yet there are
 /// enough tiles for every thread.
 pub(crate) fn tile_columns(shape: &ConvShape, threads: usize) -> usize {
+    tile_columns_aligned(shape, threads, COLUMN_ALIGN)
+}
+
+/// [`tile_columns`] rounded up to a multiple of `align` instead.
+pub(crate) fn tile_columns_aligned(shape: &ConvShape, threads: usize, align: usize) -> usize {
     let by_cache = TILE_BYTES / (4 * shape.depth());
     let by_threads = shape.columns().div_ceil(TILES_PER_THREAD * threads.max(1));
-    let columns = by_cache.min(by_threads).max(COLUMN_ALIGN);
-    columns.div_ceil(COLUMN_ALIGN) * COLUMN_ALIGN
+    let columns = by_cache.min(by_threads).max(align);
+    columns.div_ceil(align) * align
 }
 
 /// A run of `len` output pixels of image `image`, starting at output pixel `pixel`
@@ -89,5 +101,8 @@ mod tests {
         assert!(s.columns().div_ceil(columns) >= 2 * TILES_PER_THREAD);
         // A tiny problem still gets one aligned tile.
         assert_eq!(tile_columns(&shape(1, 2, 1), 2), COLUMN_ALIGN);
+        // ResNet-18's layer4 at batch 32: whole microkernels (it was 32 columns).
+        let layer4 = ConvShape::new(32, 512, [7, 7], 512, [3, 3], [1, 1], [(1, 1); 2]).unwrap();
+        assert_eq!(tile_columns_aligned(&layer4, 2, GEMM_ROWS), GEMM_ROWS);
     }
 }

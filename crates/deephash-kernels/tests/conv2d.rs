@@ -136,6 +136,29 @@ fn asymmetric_padding_and_pointwise_tiles_across_images() {
         },
         &mut rng,
     );
+    // Stride 1 with the output as wide as the input but the padding uneven (the shifted im2col
+    // of whole image segments), and taller than wide padding: 3 x 3 and 5 x 5, small images
+    // so that tiles hold several images.
+    for (kernel, padding) in [
+        (3, [(2, 0), (0, 2)]),
+        (5, [(1, 3), (3, 1)]),
+        (3, [(0, 0), (1, 1)]),
+    ] {
+        check(
+            &Case {
+                batch: 7,
+                channels: [5, 9],
+                side: [6, 7],
+                kernel,
+                stride: 1,
+                padding,
+                bias: true,
+                residual: true,
+                activation: Activation::Relu,
+            },
+            &mut rng,
+        );
+    }
     // Pointwise, 5 x 5 images: 25 columns per image, so tiles of 16 start mid-image.
     check(
         &Case {

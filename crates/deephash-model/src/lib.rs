@@ -8,7 +8,8 @@
 //! - [`load_backbone_weights`]: torchvision/PyTorch `.pth` and `.safetensors` state dicts, with
 //!   one error listing every missing, unexpected or mis-shaped key.
 //! - [`fused::conv_bn`]: convolution + batch norm + residual + activation, folded and run in
-//!   deephash-kernels for inference on the CPU.
+//!   deephash-kernels for inference on the CPU; [`inference`]: a loaded network in inference
+//!   form ([`HashNet::inference`]), its batch norms folded into the convolutions once.
 //! - [`train_conv`]: the training convolution on the CPU, deephash-kernels' forward with a
 //!   hand-written backward (a custom autodiff operation); [`train_bn`]: batch norm + residual
 //!   + activation in training mode as one such operation.
@@ -20,9 +21,11 @@
 pub mod backbone;
 mod device;
 mod error;
+pub mod folded;
 pub mod fused;
 pub mod hashnet;
 pub mod head;
+pub mod inference;
 pub mod layers;
 #[doc(hidden)]
 pub mod testing;
@@ -36,6 +39,7 @@ pub use device::{DeviceSpec, cpu_device};
 pub use error::ModelError;
 pub use hashnet::{HashNet, HashNetConfig};
 pub use head::{HashHead, HeadKind};
+pub use inference::{InferenceBackbone, InferenceNet};
 pub use weights::{backbone_from_weights, load_backbone_weights, rename_key};
 
 /// Re-export of burn, so that users of this crate name the same version.

@@ -23,6 +23,10 @@ pub struct ThroughputRun {
     pub train: bool,
     /// Timed batches, after one untimed warm-up batch.
     pub iters: usize,
+    /// Inference through the module itself, folding every batch norm again on every batch
+    /// (what ran before the inference form; for A/B comparisons) instead of through the
+    /// network's inference form ([`HashNet::inference`], folded once).
+    pub fold_per_call: bool,
 }
 
 impl ThroughputRun {
@@ -37,7 +41,14 @@ impl ThroughputRun {
         } else {
             let device = device.device()?;
             let net = config.init(&device)?;
-            Ok(time_inference(&net, &device, self.batch, side, self.iters))
+            Ok(time_inference(
+                &net,
+                &device,
+                self.batch,
+                side,
+                self.iters,
+                self.fold_per_call,
+            ))
         }
     }
 
@@ -55,10 +66,23 @@ fn images(batch: usize, side: usize, device: &Device) -> Tensor<4> {
     )
 }
 
-/// Seconds for `iters` evaluation-mode forward passes (features and head), after one warm-up.
-fn time_inference(net: &HashNet, device: &Device, batch: usize, side: usize, iters: usize) -> f64 {
+/// Seconds for `iters` evaluation-mode forward passes (features and head), after one warm-up,
+/// through the network's inference form (built before the clock starts, as a loaded model
+/// builds it once), or through the module itself when `fold_per_call`.
+fn time_inference(
+    net: &HashNet,
+    device: &Device,
+    batch: usize,
+    side: usize,
+    iters: usize,
+    fold_per_call: bool,
+) -> f64 {
+    let inference = (!fold_per_call).then(|| net.inference());
     let x = images(batch, side, device);
-    let run = || net.forward(x.clone()).into_data();
+    let run = || match &inference {
+        Some(folded) => folded.forward(x.clone()).into_data(),
+        None => net.forward(x.clone()).into_data(),
+    };
     run();
     let start = Instant::now();
     for _ in 0..iters {
@@ -112,12 +136,13 @@ mod tests {
 
     #[test]
     fn the_small_cnn_runs_both_ways_and_images_per_second_follow_from_the_time() {
-        for train in [false, true] {
+        for (train, fold_per_call) in [(false, false), (false, true), (true, false)] {
             let run = ThroughputRun {
                 backbone: BackboneKind::SmallCnn,
                 batch: 2,
                 train,
                 iters: 1,
+                fold_per_call,
             };
             let seconds = run.seconds(&DeviceSpec::Cpu).unwrap();
             assert!(seconds > 0.0, "train={train}");

@@ -45,8 +45,9 @@ impl FeatureTable {
     }
 }
 
-/// Features of every image of `source` through `backbone` (put in eval mode by the caller),
-/// in batches of `batch`, with the augmentation of `augment` when given.
+/// Features of every image of `source` through `backbone` in eval mode (its inference form,
+/// built once for all batches), in batches of `batch`, with the augmentation of `augment`
+/// when given.
 pub fn extract_features(
     backbone: &Backbone,
     source: &dyn ImageSource,
@@ -56,6 +57,7 @@ pub fn extract_features(
     progress: &ProgressBar,
 ) -> Result<FeatureTable, TrainError> {
     let n = source.len();
+    let backbone = backbone.inference();
     let mut table = FeatureTable::default();
     let indices: Vec<usize> = (0..n).collect();
     for (chunk_no, chunk) in indices.chunks(batch.max(1)).enumerate() {

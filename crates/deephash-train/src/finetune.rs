@@ -2,7 +2,7 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
-use deephash_model::HashNet;
+use deephash_model::{HashNet, InferenceNet};
 
 use crate::TrainError;
 use crate::embeddings::{Embeddings, RetrievalScorer};
@@ -11,7 +11,7 @@ use crate::trainer::{LoopOptions, LoopOutcome, TrainSamples, train_loop};
 use crate::{CheckpointState, LoopConfig, RunDir};
 
 /// Relaxed codes of the images `rows` of `source` through `net` in eval mode (evaluation
-/// transform, batches of `batch`).
+/// transform, batches of `batch`; the network's inference form is built once for all batches).
 pub fn net_embeddings(
     net: &HashNet,
     source: &dyn ImageSource,
@@ -20,7 +20,20 @@ pub fn net_embeddings(
     batch: usize,
     device: &Device,
 ) -> Result<Embeddings, TrainError> {
-    let net = net.valid();
+    let net = net.valid().inference();
+    inference_embeddings(&net, source, rows, labels, batch, device)
+}
+
+/// Relaxed codes of the images `rows` of `source` through a network in inference form
+/// (evaluation transform, batches of `batch`).
+pub fn inference_embeddings(
+    net: &InferenceNet,
+    source: &dyn ImageSource,
+    rows: &[usize],
+    labels: &[Vec<u32>],
+    batch: usize,
+    device: &Device,
+) -> Result<Embeddings, TrainError> {
     Embeddings::collect(rows, labels, batch, |chunk| {
         let (pixels, shape) = source.pixels(chunk, None)?;
         let x = Tensor::<4>::from_data(TensorData::new(pixels, shape), device);

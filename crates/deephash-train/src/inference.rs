@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use deephash_model::{BackboneKind, HashNet, Normalization};
+use deephash_model::{BackboneKind, HashNet, InferenceNet, Normalization};
 
 use crate::TrainError;
 use crate::checkpoint::load_module;
@@ -14,10 +14,14 @@ use crate::run_dir::RunDir;
 use crate::source::ImageSource;
 
 /// The final network of a run, in eval mode, with its configuration.
+///
+/// Codes come from the network's inference form ([`HashNet::inference`]), built once at load:
+/// the batch norms are folded into the convolutions once, not on every batch.
 #[derive(Debug, Clone)]
 pub struct TrainedModel {
     config: RunConfig,
     net: HashNet,
+    inference: InferenceNet,
     device: Device,
 }
 
@@ -38,6 +42,7 @@ impl TrainedModel {
         let net = load_module(net, &path)?;
         Ok(Self {
             config,
+            inference: net.inference(),
             net,
             device: device.clone(),
         })
@@ -91,7 +96,7 @@ impl TrainedModel {
             )));
         }
         let x = Tensor::<4>::from_data(TensorData::new(pixels, shape), &self.device);
-        self.net
+        self.inference
             .forward(x)
             .into_data()
             .try_to_vec::<f32>()
@@ -106,7 +111,14 @@ impl TrainedModel {
         batch: usize,
     ) -> Result<Embeddings, TrainError> {
         let labels = source.labels();
-        crate::finetune::net_embeddings(&self.net, source, rows, &labels, batch, &self.device)
+        crate::finetune::inference_embeddings(
+            &self.inference,
+            source,
+            rows,
+            &labels,
+            batch,
+            &self.device,
+        )
     }
 
     /// The network itself.

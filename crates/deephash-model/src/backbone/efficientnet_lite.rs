@@ -110,12 +110,12 @@ impl EfficientNetLiteConfig {
 /// EfficientNet-Lite: stem, MBConv blocks, 1 × 1 head, global average pooling, optional `fc`.
 #[derive(Module, Debug)]
 pub struct EfficientNetLite {
-    conv_stem: Conv2d,
-    bn0: BatchNorm,
-    blocks: Vec<MbConv>,
-    conv_head: Conv2d,
-    bn1: BatchNorm,
-    fc: Option<Linear>,
+    pub(crate) conv_stem: Conv2d,
+    pub(crate) bn0: BatchNorm,
+    pub(crate) blocks: Vec<MbConv>,
+    pub(crate) conv_head: Conv2d,
+    pub(crate) bn1: BatchNorm,
+    pub(crate) fc: Option<Linear>,
 }
 
 impl EfficientNetLite {
@@ -147,14 +147,14 @@ impl EfficientNetLite {
 
 /// Mobile inverted bottleneck without squeeze-excitation.
 #[derive(Module, Debug)]
-struct MbConv {
-    expand_conv: Option<Conv2d>,
-    bn0: Option<BatchNorm>,
-    depthwise_conv: Conv2d,
-    bn1: BatchNorm,
-    project_conv: Conv2d,
-    bn2: BatchNorm,
-    skip: bool,
+pub(crate) struct MbConv {
+    pub(crate) expand_conv: Option<Conv2d>,
+    pub(crate) bn0: Option<BatchNorm>,
+    pub(crate) depthwise_conv: Conv2d,
+    pub(crate) bn1: BatchNorm,
+    pub(crate) project_conv: Conv2d,
+    pub(crate) bn2: BatchNorm,
+    pub(crate) skip: bool,
 }
 
 impl MbConv {

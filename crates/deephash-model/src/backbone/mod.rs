@@ -1,9 +1,9 @@
 //! Backbones: the networks whose pooled feature feeds the hash head.
 
-mod efficientnet_lite;
+pub(crate) mod efficientnet_lite;
 mod kind;
-mod resnet;
-mod small_cnn;
+pub(crate) mod resnet;
+pub(crate) mod small_cnn;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};

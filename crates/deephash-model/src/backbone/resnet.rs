@@ -100,14 +100,14 @@ impl ResNetConfig {
 /// A ResNet: stem, four stages of residual blocks, global average pooling, optional `fc`.
 #[derive(Module, Debug)]
 pub struct ResNet {
-    conv1: burn::nn::conv::Conv2d,
-    bn1: BatchNorm,
-    maxpool: MaxPool2d,
-    layer1: Vec<Block>,
-    layer2: Vec<Block>,
-    layer3: Vec<Block>,
-    layer4: Vec<Block>,
-    fc: Option<Linear>,
+    pub(crate) conv1: burn::nn::conv::Conv2d,
+    pub(crate) bn1: BatchNorm,
+    pub(crate) maxpool: MaxPool2d,
+    pub(crate) layer1: Vec<Block>,
+    pub(crate) layer2: Vec<Block>,
+    pub(crate) layer3: Vec<Block>,
+    pub(crate) layer4: Vec<Block>,
+    pub(crate) fc: Option<Linear>,
 }
 
 impl ResNet {
@@ -142,7 +142,7 @@ impl ResNet {
 // The variants differ in size, but blocks are built once and never moved in bulk.
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
-enum Block {
+pub(crate) enum Block {
     Basic(BasicBlock),
     Bottleneck(Bottleneck),
 }
@@ -189,12 +189,12 @@ impl Block {
 
 /// torchvision's `BasicBlock`: two 3 × 3 convolutions.
 #[derive(Module, Debug)]
-struct BasicBlock {
-    conv1: burn::nn::conv::Conv2d,
-    bn1: BatchNorm,
-    conv2: burn::nn::conv::Conv2d,
-    bn2: BatchNorm,
-    downsample: Option<Downsample>,
+pub(crate) struct BasicBlock {
+    pub(crate) conv1: burn::nn::conv::Conv2d,
+    pub(crate) bn1: BatchNorm,
+    pub(crate) conv2: burn::nn::conv::Conv2d,
+    pub(crate) bn2: BatchNorm,
+    pub(crate) downsample: Option<Downsample>,
 }
 
 impl BasicBlock {
@@ -207,14 +207,14 @@ impl BasicBlock {
 
 /// torchvision's `Bottleneck`: 1 × 1, 3 × 3 (strided), 1 × 1 expanding by 4.
 #[derive(Module, Debug)]
-struct Bottleneck {
-    conv1: burn::nn::conv::Conv2d,
-    bn1: BatchNorm,
-    conv2: burn::nn::conv::Conv2d,
-    bn2: BatchNorm,
-    conv3: burn::nn::conv::Conv2d,
-    bn3: BatchNorm,
-    downsample: Option<Downsample>,
+pub(crate) struct Bottleneck {
+    pub(crate) conv1: burn::nn::conv::Conv2d,
+    pub(crate) bn1: BatchNorm,
+    pub(crate) conv2: burn::nn::conv::Conv2d,
+    pub(crate) bn2: BatchNorm,
+    pub(crate) conv3: burn::nn::conv::Conv2d,
+    pub(crate) bn3: BatchNorm,
+    pub(crate) downsample: Option<Downsample>,
 }
 
 impl Bottleneck {
@@ -229,9 +229,9 @@ impl Bottleneck {
 /// The projection shortcut: 1 × 1 strided convolution and batch norm
 /// (torchvision's `downsample.0` and `downsample.1`).
 #[derive(Module, Debug)]
-struct Downsample {
-    conv: burn::nn::conv::Conv2d,
-    bn: BatchNorm,
+pub(crate) struct Downsample {
+    pub(crate) conv: burn::nn::conv::Conv2d,
+    pub(crate) bn: BatchNorm,
 }
 
 impl Downsample {

@@ -67,8 +67,8 @@ impl SmallCnnConfig {
 /// The small CNN.
 #[derive(Module, Debug)]
 pub struct SmallCnn {
-    stages: Vec<Stage>,
-    pool: MaxPool2d,
+    pub(crate) stages: Vec<Stage>,
+    pub(crate) pool: MaxPool2d,
 }
 
 impl SmallCnn {
@@ -83,15 +83,15 @@ impl SmallCnn {
 }
 
 #[derive(Module, Debug)]
-struct Stage {
-    a: ConvBnRelu,
-    b: ConvBnRelu,
+pub(crate) struct Stage {
+    pub(crate) a: ConvBnRelu,
+    pub(crate) b: ConvBnRelu,
 }
 
 #[derive(Module, Debug)]
-struct ConvBnRelu {
-    conv: Conv2d,
-    bn: BatchNorm,
+pub(crate) struct ConvBnRelu {
+    pub(crate) conv: Conv2d,
+    pub(crate) bn: BatchNorm,
 }
 
 impl ConvBnRelu {

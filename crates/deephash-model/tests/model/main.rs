@@ -9,5 +9,6 @@ mod fused;
 #[cfg(any(feature = "cuda", feature = "wgpu"))]
 mod gpu;
 mod hashnet;
+mod inference;
 mod parity;
 mod weights;

@@ -34,6 +34,8 @@ pub(crate) fn check_mode(
     };
     let backbone = load(dir, spec, &device);
     let input = expected["input"].tensor::<4>(&device);
+    // Evaluation runs the network's inference form too (folded once, what a loaded model uses).
+    let folded = (!train).then(|| backbone.inference().features(input.clone()));
     let features = backbone.features(input);
     let mode = if train { "train" } else { "eval" };
     let mut failures = Vec::new();
@@ -56,6 +58,13 @@ pub(crate) fn check_mode(
         &expected[&format!("features_{mode}")],
         values(features),
     );
+    if let Some(folded) = folded {
+        compare(
+            "features_eval (inference form)",
+            &expected["features_eval"],
+            values(folded),
+        );
+    }
     if train {
         failures.extend(check_running_stats(name, &backbone, &expected));
     }

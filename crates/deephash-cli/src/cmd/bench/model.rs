@@ -20,6 +20,10 @@ pub struct Args {
     /// Timed batches (after one untimed warm-up batch).
     #[arg(long, default_value_t = 5)]
     iters: usize,
+    /// Inference through the module, folding the batch norms again on every batch (as before
+    /// the inference form; for A/B comparisons).
+    #[arg(long)]
+    fold_per_call: bool,
     /// cpu, cuda[:N] (NVIDIA) or wgpu[:N] (Vulkan, Metal, DX12).
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -32,6 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         batch: args.batch,
         train: args.train,
         iters: args.iters,
+        fold_per_call: args.fold_per_call,
     };
     let seconds = run.seconds(&args.device)?;
     let img_per_s = run.images_per_second(seconds);
