@@ -9,6 +9,8 @@
 //!   back by col2im) and [`conv2d_backward_bias`] (a reduction).
 //! - Batch norm in training mode fused with the residual add and the activation:
 //!   [`batch_norm_train_forward`] (statistics in one pass) and [`batch_norm_train_backward`].
+//! - Max pooling with PyTorch's tie rule: [`max_pool2d_forward`] (optionally recording where
+//!   each maximum came from) and [`max_pool2d_backward`].
 //!
 //! The kernels know nothing of burn: deephash-model hands them the buffers of its tensors.
 //! The GEMM is the `gemm` crate's, which selects its AVX-512 or AVX2/FMA microkernel at run
@@ -24,6 +26,7 @@ mod grad_bias;
 mod grad_input;
 mod grad_weight;
 mod im2col;
+mod max_pool;
 mod output_tile;
 mod shape;
 mod tiles;
@@ -35,4 +38,5 @@ pub use error::KernelError;
 pub use grad_bias::conv2d_backward_bias;
 pub use grad_input::conv2d_backward_input;
 pub use grad_weight::conv2d_backward_weight;
+pub use max_pool::{PoolShape, max_pool2d_backward, max_pool2d_forward};
 pub use shape::ConvShape;

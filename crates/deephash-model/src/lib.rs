@@ -12,6 +12,8 @@
 //! - [`train_conv`]: the training convolution on the CPU, deephash-kernels' forward with a
 //!   hand-written backward (a custom autodiff operation); [`train_bn`]: batch norm + residual
 //!   + activation in training mode as one such operation.
+//! - [`max_pool::max_pool2d`]: max pooling in deephash-kernels on the CPU (inference, and a
+//!   custom autodiff operation in training).
 //! - [`DeviceSpec`]: `--device cpu|cuda[:N]`.
 //!
 //! Tensors and modules are not generic in burn 0.22: the backend is the [`burn::tensor::Device`]
@@ -24,6 +26,7 @@ pub mod fused;
 pub mod hashnet;
 pub mod head;
 pub mod layers;
+pub mod max_pool;
 pub mod throughput;
 pub mod train_bn;
 pub mod train_conv;

@@ -10,4 +10,5 @@ mod fused;
 mod gpu;
 mod hashnet;
 mod parity;
+mod pool_grad;
 mod weights;
