@@ -29,6 +29,7 @@ mod im2col;
 mod max_pool;
 mod output_tile;
 mod shape;
+pub mod simd;
 mod tiles;
 
 pub use batch_norm::{NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward};

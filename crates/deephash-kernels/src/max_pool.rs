@@ -12,6 +12,7 @@
 use rayon::prelude::*;
 
 use crate::KernelError;
+use crate::simd::multiversion;
 
 /// Values an output chunk of one rayon task should cover at least, so that small pools do
 /// not pay more in dispatch than in work.
@@ -183,43 +184,49 @@ struct IndexPtr(*mut u32);
 unsafe impl Send for IndexPtr {}
 unsafe impl Sync for IndexPtr {}
 
-/// `best` replaced by `v` (at `at`) when PyTorch's rule picks it: larger, or NaN.
+/// `best`, or `(v, at)` when PyTorch's rule picks it (larger, or NaN); a select, not a branch
+/// (pooled values are random: a branch would mispredict about every other time).
 #[inline(always)]
-fn take(best: &mut (f32, u32), v: f32, at: u32) {
-    if v > best.0 || v.is_nan() {
-        *best = (v, at);
-    }
+fn take(best: (f32, u32), v: f32, at: u32) -> (f32, u32) {
+    let wins = v > best.0 || v.is_nan();
+    (
+        if wins { v } else { best.0 },
+        if wins { at } else { best.1 },
+    )
 }
 
-/// One plane of a 2 × 2 stride-2 unpadded pool.
-fn pool_2x2(plane: &[f32], shape: &PoolShape, out: &mut [f32], idx: Option<&mut [u32]>) {
-    let ([_, w], [ho, wo]) = (shape.in_hw, shape.out_hw);
-    match idx {
-        None => {
-            for (oy, out) in out.chunks_exact_mut(wo).enumerate() {
-                let r0 = &plane[2 * oy * w..][..2 * wo];
-                let r1 = &plane[(2 * oy + 1) * w..][..2 * wo];
-                for ((o, a), b) in out
-                    .iter_mut()
-                    .zip(r0.chunks_exact(2))
-                    .zip(r1.chunks_exact(2))
-                {
-                    *o = max_nan(max_nan(a[0], a[1]), max_nan(b[0], b[1]));
+multiversion! {
+    /// One plane of a 2 × 2 stride-2 unpadded pool.
+    fn pool_2x2(plane: &[f32], shape: &PoolShape, out: &mut [f32], idx: Option<&mut [u32]>) {
+        let ([_, w], wo) = (shape.in_hw, shape.out_hw[1]);
+        match idx {
+            None => {
+                for (oy, out) in out.chunks_exact_mut(wo).enumerate() {
+                    let r0 = &plane[2 * oy * w..][..2 * wo];
+                    let r1 = &plane[(2 * oy + 1) * w..][..2 * wo];
+                    for ((o, a), b) in out.iter_mut().zip(r0.chunks_exact(2)).zip(r1.chunks_exact(2)) {
+                        *o = max_nan(max_nan(a[0], a[1]), max_nan(b[0], b[1]));
+                    }
                 }
             }
-        }
-        Some(idx) => {
-            for oy in 0..ho {
-                let (y0, y1) = (2 * oy * w, (2 * oy + 1) * w);
-                let out = &mut out[oy * wo..][..wo];
-                let idx = &mut idx[oy * wo..][..wo];
-                for ox in 0..wo {
-                    let x = 2 * ox;
-                    let mut best = (plane[y0 + x], (y0 + x) as u32);
-                    take(&mut best, plane[y0 + x + 1], (y0 + x + 1) as u32);
-                    take(&mut best, plane[y1 + x], (y1 + x) as u32);
-                    take(&mut best, plane[y1 + x + 1], (y1 + x + 1) as u32);
-                    (out[ox], idx[ox]) = best;
+            Some(idx) => {
+                for (oy, (out, idx)) in out.chunks_exact_mut(wo).zip(idx.chunks_exact_mut(wo)).enumerate() {
+                    let (y0, y1) = (2 * oy * w, (2 * oy + 1) * w);
+                    let r0 = &plane[y0..][..2 * wo];
+                    let r1 = &plane[y1..][..2 * wo];
+                    for (ox, (((o, i), a), b)) in out
+                        .iter_mut()
+                        .zip(idx.iter_mut())
+                        .zip(r0.chunks_exact(2))
+                        .zip(r1.chunks_exact(2))
+                        .enumerate()
+                    {
+                        let x = (2 * ox) as u32;
+                        let best = (a[0], y0 as u32 + x);
+                        let best = take(best, a[1], y0 as u32 + x + 1);
+                        let best = take(best, b[0], y1 as u32 + x);
+                        (*o, *i) = take(best, b[1], y1 as u32 + x + 1);
+                    }
                 }
             }
         }
@@ -248,7 +255,7 @@ fn pool_plane(plane: &[f32], shape: &PoolShape, out: &mut [f32], mut idx: Option
             let mut best = (plane[first], first as u32);
             for y in y0..y1 {
                 for x in x0..x1 {
-                    take(&mut best, plane[y * w + x], (y * w + x) as u32);
+                    best = take(best, plane[y * w + x], (y * w + x) as u32);
                 }
             }
             out[oy * wo + ox] = best.0;

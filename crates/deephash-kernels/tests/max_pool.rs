@@ -6,6 +6,7 @@
 mod common;
 
 use common::Rng;
+use deephash_kernels::simd::{SimdLevel, force_simd_level};
 use deephash_kernels::{KernelError, PoolShape, max_pool2d_backward, max_pool2d_forward};
 
 /// The pooled values and the chosen positions (inside the plane), by the definition.
@@ -103,7 +104,21 @@ fn shape(
 }
 
 #[test]
-fn the_2x2_pool_matches_the_definition_with_ties_and_nans() {
+fn every_instruction_set_path_matches_the_definition() {
+    // One test walks the levels, so that no other test of this binary changes the level
+    // under it.
+    for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
+        let ran = force_simd_level(level);
+        two_by_two_pools();
+        other_pools();
+        if ran != level {
+            break;
+        }
+    }
+    force_simd_level(SimdLevel::Avx512);
+}
+
+fn two_by_two_pools() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let none = [(0, 0), (0, 0)];
     for nans in [false, true] {
@@ -116,8 +131,7 @@ fn the_2x2_pool_matches_the_definition_with_ties_and_nans() {
     }
 }
 
-#[test]
-fn other_pools_match_the_definition() {
+fn other_pools() {
     let mut rng = Rng(0x0123_4567_89ab_cdef);
     for nans in [false, true] {
         // ResNet's stem pool: 3 × 3, stride 2, padding 1 (overlapping windows).
