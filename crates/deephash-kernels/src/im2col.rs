@@ -16,6 +16,9 @@ pub(crate) fn fill_tile(
     columns: usize,
     tile: &mut [f32],
 ) {
+    if shape.stride == [1, 1] && shape.out_hw == shape.in_hw {
+        return fill_same(shape, input, runs, columns, tile);
+    }
     let [h, w] = shape.in_hw;
     let [kh, kw] = shape.kernel;
     let c_in = shape.in_channels;
@@ -41,6 +44,67 @@ pub(crate) fn fill_tile(
         }
     }
 }
+}
+
+/// [`fill_tile`] for a stride-1 convolution whose output has the input's size ("same"
+/// padding: every 3 × 3 / padding 1 layer here). Output pixel `p` of an image then reads
+/// input pixel `p + (ky − top) · W + (kx − left)` of the same plane: each tap's row is one
+/// contiguous copy per image in the tile (zero where it leaves the plane), after which the
+/// one or two columns per output row that wrapped around to the neighbouring input row are
+/// zeroed.
+#[inline(always)]
+fn fill_same(shape: &ConvShape, input: &[f32], runs: &[Run], columns: usize, tile: &mut [f32]) {
+    let [h, w] = shape.in_hw;
+    let [kh, kw] = shape.kernel;
+    let [top, left] = shape.pad_start;
+    let (c_in, plane_len) = (shape.in_channels, h * w);
+    let mut rows = tile.chunks_exact_mut(columns);
+    for c in 0..c_in {
+        for ky in 0..kh {
+            for kx in 0..kw {
+                let row = rows.next().expect("tile holds depth rows");
+                let shift = (ky * w + kx) as isize - (top * w + left) as isize;
+                // Consecutive runs of one image are consecutive pixels: one copy per image.
+                let mut i = 0;
+                while i < runs.len() {
+                    let first = runs[i];
+                    let mut len = first.len;
+                    while i + 1 < runs.len() && runs[i + 1].image == first.image {
+                        i += 1;
+                        len += runs[i].len;
+                    }
+                    i += 1;
+                    let plane = &input[(first.image * c_in + c) * plane_len..][..plane_len];
+                    let dst = &mut row[first.column..first.column + len];
+                    let p0 = first.pixel as isize + shift;
+                    let lo = (-p0).clamp(0, len as isize) as usize;
+                    let hi = (plane_len as isize - p0).clamp(lo as isize, len as isize) as usize;
+                    dst[..lo].fill(0.0);
+                    dst[hi..].fill(0.0);
+                    if hi > lo {
+                        let start = (p0 + lo as isize) as usize;
+                        dst[lo..hi].copy_from_slice(&plane[start..start + (hi - lo)]);
+                    }
+                }
+                // Columns whose tap falls left or right of the input row.
+                let (bad_left, bad_right) =
+                    (left.saturating_sub(kx), (kx + w).saturating_sub(left + w));
+                if bad_left + bad_right == 0 {
+                    continue;
+                }
+                for run in runs {
+                    let dst = &mut row[run.column..run.column + run.len];
+                    let (x0, x1) = (run.out_x, run.out_x + run.len);
+                    for x in x0.max(0)..x1.min(bad_left) {
+                        dst[x - x0] = 0.0;
+                    }
+                    for x in x0.max(w - bad_right.min(w))..x1 {
+                        dst[x - x0] = 0.0;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `dst[i] = src[x0 + i · step]`, zero where that index falls outside `src`.
