@@ -95,7 +95,7 @@ fn fill_same(shape: &ConvShape, input: &[f32], runs: &[Run], columns: usize, til
                 for run in runs {
                     let dst = &mut row[run.column..run.column + run.len];
                     let (x0, x1) = (run.out_x, run.out_x + run.len);
-                    for x in x0.max(0)..x1.min(bad_left) {
+                    for x in x0..x1.min(bad_left) {
                         dst[x - x0] = 0.0;
                     }
                     for x in x0.max(w - bad_right.min(w))..x1 {

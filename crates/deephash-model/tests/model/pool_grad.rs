@@ -29,8 +29,12 @@ fn relative_error(what: &str, expected: &Array, actual: (Vec<usize>, Vec<f32>)) 
     diff / scale
 }
 
+/// Whether the environment leaves the pool kernel on (`DEEPHASH_CONV_KERNEL=0` and
+/// `DEEPHASH_POOL_KERNEL=0` turn it off).
 fn kernels_on() -> bool {
-    std::env::var("DEEPHASH_CONV_KERNEL").as_deref() != Ok("0")
+    ["DEEPHASH_CONV_KERNEL", "DEEPHASH_POOL_KERNEL"]
+        .iter()
+        .all(|name| std::env::var(name).as_deref() != Ok("0"))
 }
 
 /// Which pool runs the cases.
