@@ -12,6 +12,12 @@ input x, γ, β, an optional residual r and an output gradient g; y = act(bn(x) 
 ReLU or identity, the gradients of sum(y * g) with respect to x, γ, β, r, and the running
 statistics after the step. Written to BN-GRAD.safetensors / BN-GRAD.json beside the others.
 
+Max pooling: an input x with many ties (values rounded to a coarse grid) and an output
+gradient g; y = max_pool2d(x, kernel, stride, padding) and the gradient of sum(y * g) with
+respect to x (PyTorch sends it to the first maximum of each window in scan order). Written to
+POOL-GRAD.safetensors / POOL-GRAD.json beside the others. The pool cases draw their random
+values after the convolution and batch-norm cases, so those fixtures do not change.
+
 Writes CONV-GRAD.safetensors (tensors named "<case>.<x|w|b|g|y|dx|dw|db>", float32) and a
 JSON manifest beside it (case -> stride, padding, bias). safetensors is written by hand (an
 8-byte header length, a JSON header, the raw little-endian bytes), so only torch is needed.
@@ -90,6 +96,24 @@ def bn_case_tensors(batch, channels, side, residual, relu):
     return out
 
 
+# name: (batch, channels, height, width, kernel, stride, padding)
+POOL_CASES = {
+    "k2s2": (2, 3, 8, 8, 2, 2, 0),
+    "k2s2_odd": (3, 2, 7, 9, 2, 2, 0),
+    "k3s2p1": (2, 4, 11, 10, 3, 2, 1),
+    "k3s1p1": (1, 3, 6, 7, 3, 1, 1),
+}
+
+
+def pool_case_tensors(batch, channels, height, width, k, stride, pad):
+    x = torch.round(torch.randn(batch, channels, height, width) * 1.5)
+    x64 = x.double().requires_grad_()
+    y = torch.nn.functional.max_pool2d(x64, k, stride=stride, padding=pad)
+    g = torch.randn(y.shape)
+    (y * g.double()).sum().backward()
+    return {"x": x, "g": g, "y": y.detach(), "dx": x64.grad}
+
+
 def write_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
@@ -125,6 +149,16 @@ def main():
     bn_stem = stem.replace("conv-grad", "bn-grad")
     write_safetensors(bn_stem + ".safetensors", tensors)
     with open(bn_stem + ".json", "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+        f.write("\n")
+    tensors, manifest = {}, {}
+    for name, (batch, channels, height, width, k, stride, pad) in POOL_CASES.items():
+        for key, t in pool_case_tensors(batch, channels, height, width, k, stride, pad).items():
+            tensors[f"{name}.{key}"] = t
+        manifest[name] = {"kernel": k, "stride": stride, "padding": pad}
+    pool_stem = stem.replace("conv-grad", "pool-grad")
+    write_safetensors(pool_stem + ".safetensors", tensors)
+    with open(pool_stem + ".json", "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
         f.write("\n")
 

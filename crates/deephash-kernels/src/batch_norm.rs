@@ -9,6 +9,7 @@
 use rayon::prelude::*;
 
 use crate::buffer::SharedMut;
+use crate::simd::multiversion;
 use crate::{Activation, KernelError};
 
 /// Layout of a batch-norm input `[N, C, P]` (P = pixels per channel and image, 1 for `[N, C]`).
@@ -112,149 +113,177 @@ pub fn batch_norm_train_forward(
 
 /// Values summed per f32 block before the block's total joins the f64 total.
 const BLOCK: usize = 256;
-/// Independent f32 accumulators inside a block (vectorisable, no add-latency chain).
-const LANES: usize = 8;
+/// Independent f32 accumulators inside a block (one AVX-512 register; no add-latency chain).
+const LANES: usize = 16;
 
-/// `(Σ (x − k), Σ (x − k)²)`: f32 lanes within blocks of [`BLOCK`] values, f64 across blocks.
-fn shifted_sums(xs: &[f32], k: f32) -> (f64, f64) {
-    let (mut sum, mut squares) = (0.0f64, 0.0f64);
-    for block in xs.chunks(BLOCK) {
-        let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
-        let lanes = block.chunks_exact(LANES);
-        for &x in lanes.remainder() {
-            let d = x - k;
-            (s[0], q[0]) = (s[0] + d, q[0] + d * d);
-        }
-        for chunk in lanes {
-            for i in 0..LANES {
-                let d = chunk[i] - k;
-                s[i] += d;
-                q[i] += d * d;
+multiversion! {
+    /// `(Σ (x − k), Σ (x − k)²)`: f32 lanes within blocks of [`BLOCK`] values, f64 across
+    /// blocks.
+    fn shifted_sums(xs: &[f32], k: f32) -> (f64, f64) {
+        let (mut sum, mut squares) = (0.0f64, 0.0f64);
+        for block in xs.chunks(BLOCK) {
+            let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
+            let lanes = block.chunks_exact(LANES);
+            for &x in lanes.remainder() {
+                let d = x - k;
+                (s[0], q[0]) = (s[0] + d, q[0] + d * d);
             }
+            for chunk in lanes {
+                for i in 0..LANES {
+                    let d = chunk[i] - k;
+                    s[i] += d;
+                    q[i] += d * d;
+                }
+            }
+            sum += s.iter().map(|&v| v as f64).sum::<f64>();
+            squares += q.iter().map(|&v| v as f64).sum::<f64>();
         }
-        sum += s.iter().map(|&v| v as f64).sum::<f64>();
-        squares += q.iter().map(|&v| v as f64).sum::<f64>();
+        (sum, squares)
     }
-    (sum, squares)
 }
 
-/// Calls `$body` with the activation's derivative as a closure of the output (one
-/// monomorphised loop per activation, so that the loops vectorise).
-macro_rules! with_mask {
-    ($act:expr, |$m:ident| $body:expr) => {
+/// `dY · act'(y)` as a select (no branch on the data, so that the loops vectorise).
+#[inline(always)]
+fn masked(act: Activation, y: f32, d: f32) -> f32 {
+    match act {
+        Activation::Identity => d,
+        Activation::Relu => {
+            if y > 0.0 {
+                d
+            } else {
+                0.0
+            }
+        }
+        Activation::Relu6 => {
+            if y > 0.0 && y < 6.0 {
+                d
+            } else {
+                0.0
+            }
+        }
+    }
+}
+
+/// Calls `$body` with `$act` as a constant of each variant (one loop per activation).
+macro_rules! per_activation {
+    ($act:expr, |$a:ident| $body:expr) => {
         match $act {
             Activation::Identity => {
-                let $m = |_: f32| 1.0f32;
+                let $a = Activation::Identity;
                 $body
             }
             Activation::Relu => {
-                let $m = |y: f32| if y > 0.0 { 1.0f32 } else { 0.0 };
+                let $a = Activation::Relu;
                 $body
             }
             Activation::Relu6 => {
-                let $m = |y: f32| if y > 0.0 && y < 6.0 { 1.0f32 } else { 0.0 };
+                let $a = Activation::Relu6;
                 $body
             }
         }
     };
 }
 
-/// `dst = act(x · scale + shift (+ residual))`, one loop per activation.
-fn normalize(
-    dst: &mut [f32],
-    x: &[f32],
-    res: Option<&[f32]>,
-    (scale, shift): (f32, f32),
-    act: Activation,
-) {
-    fn run(
+/// `act(v)`.
+#[inline(always)]
+fn activate(act: Activation, v: f32) -> f32 {
+    match act {
+        Activation::Identity => v,
+        Activation::Relu => v.max(0.0),
+        Activation::Relu6 => v.clamp(0.0, 6.0),
+    }
+}
+
+multiversion! {
+    /// `dst = act(x · scale + shift (+ residual))`, one loop per activation.
+    fn normalize(
         dst: &mut [f32],
         x: &[f32],
         res: Option<&[f32]>,
-        (scale, shift): (f32, f32),
-        f: impl Fn(f32) -> f32,
+        coefficients: (f32, f32),
+        act: Activation,
     ) {
-        match res {
+        let (scale, shift) = coefficients;
+        per_activation!(act, |a| match res {
             Some(r) => {
                 for ((d, &x), &r) in dst.iter_mut().zip(x).zip(r) {
-                    *d = f(x * scale + shift + r);
+                    *d = activate(a, x * scale + shift + r);
                 }
             }
             None => {
                 for (d, &x) in dst.iter_mut().zip(x) {
-                    *d = f(x * scale + shift);
+                    *d = activate(a, x * scale + shift);
                 }
             }
-        }
-    }
-    match act {
-        Activation::Identity => run(dst, x, res, (scale, shift), |v| v),
-        Activation::Relu => run(dst, x, res, (scale, shift), |v| v.max(0.0)),
-        Activation::Relu6 => run(dst, x, res, (scale, shift), |v| v.clamp(0.0, 6.0)),
+        })
     }
 }
 
-/// `(Σ g, Σ g · (x − μ))` with `g = dY · mask(y)`, blocked like [`shifted_sums`].
-fn gradient_sums(
-    x: &[f32],
-    y: &[f32],
-    d: &[f32],
-    mu: f32,
-    mask: impl Fn(f32) -> f32,
-) -> (f64, f64) {
-    let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
-    for ((xb, yb), db) in x.chunks(BLOCK).zip(y.chunks(BLOCK)).zip(d.chunks(BLOCK)) {
-        let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
-        let (mut xc, mut yc, mut dc) = (
-            xb.chunks_exact(LANES),
-            yb.chunks_exact(LANES),
-            db.chunks_exact(LANES),
-        );
-        for ((xs, ys), ds) in (&mut xc).zip(&mut yc).zip(&mut dc) {
-            for i in 0..LANES {
-                let g = mask(ys[i]) * ds[i];
-                s[i] += g;
-                q[i] += g * (xs[i] - mu);
+multiversion! {
+    /// `(Σ g, Σ g · (x − μ))` with `g = dY · act'(y)`, blocked like [`shifted_sums`].
+    fn gradient_sums(x: &[f32], y: &[f32], d: &[f32], mu: f32, act: Activation) -> (f64, f64) {
+        per_activation!(act, |a| {
+            let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
+            for ((xb, yb), db) in x.chunks(BLOCK).zip(y.chunks(BLOCK)).zip(d.chunks(BLOCK)) {
+                let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
+                let (mut xc, mut yc, mut dc) = (
+                    xb.chunks_exact(LANES),
+                    yb.chunks_exact(LANES),
+                    db.chunks_exact(LANES),
+                );
+                for ((xs, ys), ds) in (&mut xc).zip(&mut yc).zip(&mut dc) {
+                    for i in 0..LANES {
+                        let g = masked(a, ys[i], ds[i]);
+                        s[i] += g;
+                        q[i] += g * (xs[i] - mu);
+                    }
+                }
+                for ((&x, &y), &d) in xc
+                    .remainder()
+                    .iter()
+                    .zip(yc.remainder())
+                    .zip(dc.remainder())
+                {
+                    let g = masked(a, y, d);
+                    (s[0], q[0]) = (s[0] + g, q[0] + g * (x - mu));
+                }
+                sum_g += s.iter().map(|&v| v as f64).sum::<f64>();
+                sum_gx += q.iter().map(|&v| v as f64).sum::<f64>();
             }
-        }
-        for ((&x, &y), &d) in xc
-            .remainder()
-            .iter()
-            .zip(yc.remainder())
-            .zip(dc.remainder())
-        {
-            let g = mask(y) * d;
-            (s[0], q[0]) = (s[0] + g, q[0] + g * (x - mu));
-        }
-        sum_g += s.iter().map(|&v| v as f64).sum::<f64>();
-        sum_gx += q.iter().map(|&v| v as f64).sum::<f64>();
+            (sum_g, sum_gx)
+        })
     }
-    (sum_g, sum_gx)
 }
 
-/// `dX = k · (g − a − (x − μ) · b)` (and `dR = g`) with `g = dY · mask(y)`.
-fn input_gradient(
-    dst: &mut [f32],
-    res: Option<&mut [f32]>,
-    (x, y, d): (&[f32], &[f32], &[f32]),
-    (k, a, b, mu): (f32, f32, f32, f32),
-    mask: impl Fn(f32) -> f32,
-) {
-    let values = dst.iter_mut().zip(x).zip(y).zip(d);
-    match res {
-        Some(res) => {
-            for ((((dx, &x), &y), &d), dr) in values.zip(res) {
-                let g = mask(y) * d;
-                *dr = g;
-                *dx = k * (g - a - (x - mu) * b);
+multiversion! {
+    /// `dX = k · (g − a − (x − μ) · b)` (and `dR = g`) with `g = dY · act'(y)`.
+    fn input_gradient(
+        dst: &mut [f32],
+        res: Option<&mut [f32]>,
+        inputs: (&[f32], &[f32], &[f32]),
+        coefficients: (f32, f32, f32, f32),
+        act: Activation,
+    ) {
+        let (x, y, d) = inputs;
+        let (k, a, b, mu) = coefficients;
+        per_activation!(act, |act| {
+            let values = dst.iter_mut().zip(x).zip(y).zip(d);
+            match res {
+                Some(res) => {
+                    for ((((dx, &x), &y), &d), dr) in values.zip(res) {
+                        let g = masked(act, y, d);
+                        *dr = g;
+                        *dx = k * (g - a - (x - mu) * b);
+                    }
+                }
+                None => {
+                    for (((dx, &x), &y), &d) in values {
+                        let g = masked(act, y, d);
+                        *dx = k * (g - a - (x - mu) * b);
+                    }
+                }
             }
-        }
-        None => {
-            for (((dx, &x), &y), &d) in values {
-                let g = mask(y) * d;
-                *dx = k * (g - a - (x - mu) * b);
-            }
-        }
+        })
     }
 }
 
@@ -306,7 +335,7 @@ pub fn batch_norm_train_backward(
                     &output[range.clone()],
                     &grad_output[range],
                 );
-                let (s, q) = with_mask!(act, |m| gradient_sums(x, y, d, mu as f32, m));
+                let (s, q) = gradient_sums(x, y, d, mu as f32, act);
                 (sum_g, sum_gx) = (sum_g + s, sum_gx + q);
             }
             let sum_gxhat = sum_gx * inv_std;
@@ -321,13 +350,7 @@ pub fn batch_norm_train_backward(
                 let res = dr.map(|p| unsafe { p.slice(range.clone()) });
                 let (x, y) = (&input[range.clone()], &output[range.clone()]);
                 let coefficients = (k, a, b, mu);
-                with_mask!(act, |m| input_gradient(
-                    dst,
-                    res,
-                    (x, y, &grad_output[range]),
-                    coefficients,
-                    m
-                ));
+                input_gradient(dst, res, (x, y, &grad_output[range]), coefficients, act);
             }
         });
     Ok(())

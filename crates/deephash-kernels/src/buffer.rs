@@ -25,3 +25,52 @@ impl SharedMut {
         unsafe { std::slice::from_raw_parts_mut(self.0.add(range.start), range.len()) }
     }
 }
+
+/// `dst.copy_from_slice(src)` for the short rows of im2col and friends (7–56 values) without
+/// a call to `memmove`: fixed-size chunks that compile to vector moves, the tail as one more
+/// chunk overlapping the last. Lengths must match.
+#[inline(always)]
+pub(crate) fn copy_short(dst: &mut [f32], src: &[f32]) {
+    let len = dst.len();
+    assert_eq!(len, src.len(), "copy_short: lengths differ");
+    macro_rules! chunks {
+        ($n:literal) => {{
+            let mut i = 0;
+            while i + $n <= len {
+                let d: &mut [f32; $n] = (&mut dst[i..i + $n]).try_into().unwrap();
+                *d = src[i..i + $n].try_into().unwrap();
+                i += $n;
+            }
+            if i < len {
+                let (d, s) = (len - $n, &src[len - $n..]);
+                let d: &mut [f32; $n] = (&mut dst[d..]).try_into().unwrap();
+                *d = s.try_into().unwrap();
+            }
+        }};
+    }
+    match len {
+        16.. => chunks!(16),
+        8.. => chunks!(8),
+        4.. => chunks!(4),
+        _ => {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = *s;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::copy_short;
+
+    #[test]
+    fn short_copies_copy_every_value_at_every_length() {
+        let src: Vec<f32> = (0..70).map(|v| v as f32 + 0.5).collect();
+        for len in 0..=70 {
+            let mut dst = vec![f32::NAN; len];
+            copy_short(&mut dst, &src[..len]);
+            assert_eq!(dst, src[..len], "length {len}");
+        }
+    }
+}

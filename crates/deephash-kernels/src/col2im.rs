@@ -3,6 +3,8 @@
 //! that fall in the padding are dropped).
 
 use crate::ConvShape;
+use crate::buffer::SharedMut;
+use crate::simd::multiversion;
 use crate::tiles::Run;
 
 /// Adds the tile (`depth × columns`, row-major) into `grad_input` (`[N, C, H, W]`).
@@ -17,16 +19,30 @@ pub(crate) unsafe fn add_tile(
     columns: usize,
     grad_input: *mut f32,
 ) {
+    add_tile_simd(shape, tile, runs, columns, SharedMut(grad_input))
+}
+
+multiversion! {
+/// [`add_tile`], compiled for each instruction set (the caller upholds [`add_tile`]'s
+/// contract for `grad_input`).
+fn add_tile_simd(
+    shape: &ConvShape,
+    tile: &[f32],
+    runs: &[Run],
+    columns: usize,
+    grad_input: SharedMut,
+) {
+    let grad_input = grad_input.0;
     let [h, w] = shape.in_hw;
     let [kh, kw] = shape.kernel;
-    let (c_in, wo) = (shape.in_channels, shape.out_hw[1]);
+    let c_in = shape.in_channels;
     let mut rows = tile.chunks_exact(columns);
     for c in 0..c_in {
         for ky in 0..kh {
             for kx in 0..kw {
                 let row = rows.next().expect("tile holds depth rows");
                 for run in runs {
-                    let (oy, ox) = (run.pixel / wo, run.pixel % wo);
+                    let (oy, ox) = (run.out_y, run.out_x);
                     let iy = (oy * shape.stride[0] + ky) as isize - shape.pad_start[0] as isize;
                     if iy < 0 || iy >= h as isize {
                         continue;
@@ -46,8 +62,10 @@ pub(crate) unsafe fn add_tile(
         }
     }
 }
+}
 
 /// `dst[x0 + i · step] += src[i]` for every `i` whose index falls inside `dst`.
+#[inline(always)]
 pub(crate) fn add_strided(dst: &mut [f32], src: &[f32], x0: isize, step: usize) {
     let (len, w) = (src.len(), dst.len() as isize);
     let lo = if x0 < 0 {

@@ -14,14 +14,15 @@
 //! 3. the block gets the epilogue and goes to the output.
 //!
 //! The loops are one portable body compiled for AVX-512F, AVX2 + FMA and the baseline
-//! instructions, chosen at run time ([`Isa`]).
+//! instructions, chosen at run time ([`SimdLevel`]).
 
 use std::cell::RefCell;
 
 use rayon::prelude::*;
 
 use crate::buffer::grow;
-use crate::{ConvShape, Epilogue, Isa, KernelError};
+use crate::simd::{SimdLevel, simd_level};
+use crate::{ConvShape, Epilogue, KernelError};
 
 thread_local! {
     /// The padded, phase-split plane of the task running on this thread (grows only).
@@ -41,13 +42,13 @@ pub fn depthwise_forward(
     epilogue: &Epilogue<'_>,
     output: &mut [f32],
 ) -> Result<(), KernelError> {
-    depthwise_forward_with(Isa::detect(), input, weight, shape, epilogue, output)
+    depthwise_forward_with(simd_level(), input, weight, shape, epilogue, output)
 }
 
 /// [`depthwise_forward`] with the loops of a given instruction set (tests compare them);
 /// an error when this CPU does not support it.
 pub fn depthwise_forward_with(
-    isa: Isa,
+    isa: SimdLevel,
     input: &[f32],
     weight: &[f32],
     shape: &ConvShape,
@@ -56,7 +57,7 @@ pub fn depthwise_forward_with(
 ) -> Result<(), KernelError> {
     check(input, weight, shape, epilogue, output)?;
     if !isa.is_supported() {
-        return Err(KernelError::UnsupportedIsa(isa));
+        return Err(KernelError::UnsupportedSimdLevel(isa));
     }
     let (channels, taps) = (shape.in_channels, shape.kernel[0] * shape.kernel[1]);
     let in_plane = shape.in_hw[0] * shape.in_hw[1];
@@ -159,20 +160,20 @@ struct PlaneJob<'a> {
 }
 
 impl PlaneJob<'_> {
-    fn run(&self, isa: Isa, phases: &mut [f32], out: &mut [f32]) {
+    fn run(&self, isa: SimdLevel, phases: &mut [f32], out: &mut [f32]) {
         match (isa, self.plan.block) {
             #[cfg(target_arch = "x86_64")]
-            (Isa::Avx512, 8) => unsafe { self.avx512::<8>(phases, out) },
+            (SimdLevel::Avx512, 8) => unsafe { self.avx512::<8>(phases, out) },
             #[cfg(target_arch = "x86_64")]
-            (Isa::Avx512, 16) => unsafe { self.avx512::<16>(phases, out) },
+            (SimdLevel::Avx512, 16) => unsafe { self.avx512::<16>(phases, out) },
             #[cfg(target_arch = "x86_64")]
-            (Isa::Avx512, _) => unsafe { self.avx512::<32>(phases, out) },
+            (SimdLevel::Avx512, _) => unsafe { self.avx512::<32>(phases, out) },
             #[cfg(target_arch = "x86_64")]
-            (Isa::Avx2, 8) => unsafe { self.avx2::<8>(phases, out) },
+            (SimdLevel::Avx2, 8) => unsafe { self.avx2::<8>(phases, out) },
             #[cfg(target_arch = "x86_64")]
-            (Isa::Avx2, 16) => unsafe { self.avx2::<16>(phases, out) },
+            (SimdLevel::Avx2, 16) => unsafe { self.avx2::<16>(phases, out) },
             #[cfg(target_arch = "x86_64")]
-            (Isa::Avx2, _) => unsafe { self.avx2::<32>(phases, out) },
+            (SimdLevel::Avx2, _) => unsafe { self.avx2::<32>(phases, out) },
             (_, 8) => self.body::<8>(phases, out),
             (_, 16) => self.body::<16>(phases, out),
             _ => self.body::<32>(phases, out),
@@ -180,7 +181,7 @@ impl PlaneJob<'_> {
     }
 
     /// # Safety
-    /// The CPU supports AVX-512F (checked by the caller through [`Isa::is_supported`]).
+    /// The CPU supports AVX-512F (checked by the caller through [`SimdLevel::is_supported`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
     unsafe fn avx512<const B: usize>(&self, phases: &mut [f32], out: &mut [f32]) {
@@ -188,7 +189,7 @@ impl PlaneJob<'_> {
     }
 
     /// # Safety
-    /// The CPU supports AVX2 and FMA (checked by the caller through [`Isa::is_supported`]).
+    /// The CPU supports AVX2 and FMA (checked by the caller through [`SimdLevel::is_supported`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn avx2<const B: usize>(&self, phases: &mut [f32], out: &mut [f32]) {

@@ -18,7 +18,7 @@ pub enum KernelError {
     },
     /// A kernel was asked to run with vector instructions this CPU lacks.
     #[error("this CPU does not support the {0:?} instruction set")]
-    UnsupportedIsa(crate::Isa),
+    UnsupportedSimdLevel(crate::simd::SimdLevel),
 }
 
 impl KernelError {

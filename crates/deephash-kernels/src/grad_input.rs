@@ -4,9 +4,12 @@
 //! Tasks own whole images (a group of consecutive images each), so their col2im writes never
 //! overlap; tiles inside a task may still span several of its images, which keeps the GEMM
 //! wide on small feature maps. A 1 × 1 stride-1 convolution writes the GEMM result straight
-//! into the input gradient when a tile lies within one image.
+//! into the input gradient when a tile lies within one image. A stride-1 convolution whose
+//! output has the input's size computes its input gradient as a forward convolution of `dY`
+//! with the flipped, transposed weights instead (im2col + GEMM into `dX`, no col2im).
 
 use std::cell::RefCell;
+use std::sync::OnceLock;
 
 use gemm::{Parallelism, gemm};
 use rayon::prelude::*;
@@ -15,7 +18,7 @@ use crate::buffer::{SharedMut, grow};
 use crate::col2im::add_tile;
 use crate::output_tile::output_tile;
 use crate::tiles::{Run, tile_columns, tile_runs};
-use crate::{ConvShape, KernelError};
+use crate::{ConvShape, Epilogue, KernelError, conv2d_forward};
 
 /// Aim for at least this many image groups per thread, so that rayon can balance the load.
 const GROUPS_PER_THREAD: usize = 4;
@@ -43,6 +46,9 @@ pub fn conv2d_backward_input(
     KernelError::check_len("weight", shape.weight_len(), weight.len())?;
     KernelError::check_len("grad_output", shape.output_len(), grad_output.len())?;
     KernelError::check_len("grad_input", shape.input_len(), grad_input.len())?;
+    if let Some(transposed) = as_forward_convolution(shape) {
+        return by_forward_convolution(weight, grad_output, shape, &transposed, grad_input);
+    }
     let threads = rayon::current_num_threads();
     let groups = shape.batch.min(GROUPS_PER_THREAD * threads).max(1);
     let per_tile = tile_columns(shape, threads);
@@ -69,6 +75,74 @@ pub fn conv2d_backward_input(
         });
     });
     Ok(())
+}
+
+/// For a stride-1 convolution whose output has the input's size (not pointwise, which has its
+/// own direct GEMM), the geometry of the convolution that computes its input gradient:
+/// `dX = conv2d(dY, W')` with `W'[c, o, ky, kx] = W[o, c, kh−1−ky, kw−1−kx]` and padding
+/// `k − 1 − p` on each side. `DEEPHASH_GRAD_INPUT_CONV=0` turns this path off.
+fn as_forward_convolution(shape: &ConvShape) -> Option<ConvShape> {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    let enabled = *ENABLED
+        .get_or_init(|| std::env::var("DEEPHASH_GRAD_INPUT_CONV").map_or(true, |v| v != "0"));
+    let [kh, kw] = shape.kernel;
+    let same = shape.stride == [1, 1] && shape.out_hw == shape.in_hw && !shape.is_pointwise();
+    if !(enabled && same) {
+        return None;
+    }
+    // Bottom/right padding of the forward convolution, from its output size.
+    let [ho, wo] = shape.out_hw;
+    let [h, w] = shape.in_hw;
+    let (pb, pr) = (
+        ho + kh - 1 - h - shape.pad_start[0],
+        wo + kw - 1 - w - shape.pad_start[1],
+    );
+    let padding = [
+        (kh - 1 - shape.pad_start[0], kh - 1 - pb),
+        (kw - 1 - shape.pad_start[1], kw - 1 - pr),
+    ];
+    ConvShape::new(
+        shape.batch,
+        shape.out_channels,
+        shape.out_hw,
+        shape.in_channels,
+        shape.kernel,
+        [1, 1],
+        padding,
+    )
+    .ok()
+    .filter(|t| t.out_hw == shape.in_hw)
+}
+
+/// `dX = conv2d(dY, W')` (see [`as_forward_convolution`]): im2col of `dY` and one GEMM per
+/// tile, written straight into `grad_input` — no `dcol` buffer, no col2im.
+fn by_forward_convolution(
+    weight: &[f32],
+    grad_output: &[f32],
+    shape: &ConvShape,
+    transposed: &ConvShape,
+    grad_input: &mut [f32],
+) -> Result<(), KernelError> {
+    let [kh, kw] = shape.kernel;
+    let (o_n, c_n) = (shape.out_channels, shape.in_channels);
+    let mut flipped = vec![0.0f32; weight.len()];
+    for o in 0..o_n {
+        for c in 0..c_n {
+            for ky in 0..kh {
+                for kx in 0..kw {
+                    flipped[((c * o_n + o) * kh + kh - 1 - ky) * kw + kw - 1 - kx] =
+                        weight[((o * c_n + c) * kh + ky) * kw + kx];
+                }
+            }
+        }
+    }
+    conv2d_forward(
+        grad_output,
+        &flipped,
+        transposed,
+        &Epilogue::default(),
+        grad_input,
+    )
 }
 
 /// The input gradient of the columns `range`: one GEMM, then col2im (or the GEMM writes the

@@ -3,8 +3,11 @@
 //! padding).
 
 use crate::ConvShape;
+use crate::buffer::copy_short;
+use crate::simd::multiversion;
 use crate::tiles::Run;
 
+multiversion! {
 /// Fills `tile` (`depth × columns`, row-major) with the im2col values of `runs`.
 pub(crate) fn fill_tile(
     shape: &ConvShape,
@@ -18,7 +21,7 @@ pub(crate) fn fill_tile(
     }
     let [h, w] = shape.in_hw;
     let [kh, kw] = shape.kernel;
-    let (c_in, wo) = (shape.in_channels, shape.out_hw[1]);
+    let c_in = shape.in_channels;
     let mut rows = tile.chunks_exact_mut(columns);
     for c in 0..c_in {
         for ky in 0..kh {
@@ -26,7 +29,7 @@ pub(crate) fn fill_tile(
                 let row = rows.next().expect("tile holds depth rows");
                 for run in runs {
                     let plane = &input[(run.image * c_in + c) * h * w..][..h * w];
-                    let (oy, ox) = (run.pixel / wo, run.pixel % wo);
+                    let (oy, ox) = (run.out_y, run.out_x);
                     let dst = &mut row[run.column..run.column + run.len];
                     let iy = (oy * shape.stride[0] + ky) as isize - shape.pad_start[0] as isize;
                     if iy < 0 || iy >= h as isize {
@@ -41,8 +44,10 @@ pub(crate) fn fill_tile(
         }
     }
 }
+}
 
 /// `dst[i] = src[x0 + i · step]`, zero where that index falls outside `src`.
+#[inline(always)]
 fn fill_strided(dst: &mut [f32], src: &[f32], x0: isize, step: usize) {
     let (len, w) = (dst.len(), src.len() as isize);
     let lo = if x0 < 0 {
@@ -64,7 +69,10 @@ fn fill_strided(dst: &mut [f32], src: &[f32], x0: isize, step: usize) {
     }
     let first = x0 + (lo * step) as isize;
     if step == 1 {
-        dst[lo..hi].copy_from_slice(&src[first as usize..first as usize + (hi - lo)]);
+        copy_short(
+            &mut dst[lo..hi],
+            &src[first as usize..first as usize + (hi - lo)],
+        );
     } else {
         for (i, d) in dst[lo..hi].iter_mut().enumerate() {
             *d = src[first as usize + i * step];

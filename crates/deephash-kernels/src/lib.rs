@@ -10,8 +10,11 @@
 //! - Batch norm in training mode fused with the residual add and the activation:
 //!   [`batch_norm_train_forward`] (statistics in one pass) and [`batch_norm_train_backward`].
 //! - [`depthwise_forward`]: a depthwise convolution (groups = channels) for inference, direct
-//!   (no im2col), with the same epilogue; its loops are compiled for AVX-512F, AVX2 + FMA and
-//!   the baseline instructions and chosen at run time ([`Isa`]).
+//!   (no im2col), with the same epilogue.
+//! - Max pooling with PyTorch's tie rule: [`max_pool2d_forward`] (optionally recording where
+//!   each maximum came from) and [`max_pool2d_backward`].
+//! - [`simd`]: the kernels' own loops are compiled for AVX-512, AVX2 + FMA and the baseline
+//!   instructions and chosen at run time (one binary for every x86-64 CPU).
 //!
 //! The kernels know nothing of burn: deephash-model hands them the buffers of its tensors.
 //! The GEMM is the `gemm` crate's, which selects its AVX-512 or AVX2/FMA microkernel at run
@@ -29,9 +32,10 @@ mod grad_input;
 mod grad_weight;
 mod im2col;
 mod im2col_shifted;
-mod isa;
+mod max_pool;
 mod output_tile;
 mod shape;
+pub mod simd;
 mod tiles;
 
 pub use batch_norm::{NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward};
@@ -42,5 +46,5 @@ pub use error::KernelError;
 pub use grad_bias::conv2d_backward_bias;
 pub use grad_input::conv2d_backward_input;
 pub use grad_weight::conv2d_backward_weight;
-pub use isa::Isa;
+pub use max_pool::{PoolShape, max_pool2d_backward, max_pool2d_forward};
 pub use shape::ConvShape;

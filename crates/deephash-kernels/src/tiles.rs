@@ -39,6 +39,10 @@ pub(crate) struct Run {
     pub pixel: usize,
     pub len: usize,
     pub column: usize,
+    /// `pixel`'s output row and column (`pixel / Wo`, `pixel % Wo`), computed once per tile
+    /// rather than in im2col's and col2im's inner loops.
+    pub out_y: usize,
+    pub out_x: usize,
 }
 
 /// The runs of the tile holding columns `start..end` of the column space, written into `runs`
@@ -55,6 +59,8 @@ pub(crate) fn tile_runs(shape: &ConvShape, start: usize, end: usize, runs: &mut 
             pixel,
             len,
             column: j - start,
+            out_y: pixel / width,
+            out_x: pixel % width,
         });
         j += len;
     }
@@ -87,6 +93,7 @@ mod tests {
             assert_eq!(run.column, next);
             assert!(run.pixel % 5 + run.len <= 5, "{run:?} crosses a row");
             assert_eq!(run.image * 25 + run.pixel, 7 + run.column);
+            assert_eq!(run.out_y * 5 + run.out_x, run.pixel);
             next += run.len;
         }
         assert_eq!(next, 54);

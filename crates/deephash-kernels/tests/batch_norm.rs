@@ -6,6 +6,7 @@
 mod common;
 
 use common::Rng;
+use deephash_kernels::simd::{SimdLevel, force_simd_level};
 use deephash_kernels::{
     Activation, KernelError, NormParams, NormShape, batch_norm_train_backward,
     batch_norm_train_forward,
@@ -127,6 +128,19 @@ fn check(s: NormShape, residual: bool, act: Activation, rng: &mut Rng) {
 
 #[test]
 fn forward_and_gradients_match_the_definition() {
+    // Every instruction-set path the CPU has (the loops are compiled for each), each shape
+    // with each activation.
+    for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
+        let ran = force_simd_level(level);
+        check_all_shapes();
+        if ran != level {
+            break;
+        }
+    }
+    force_simd_level(SimdLevel::Avx512);
+}
+
+fn check_all_shapes() {
     let mut rng = Rng(0x1234_5678_9abc_def1);
     // The last has 600 values per image and channel: several f32 blocks of 256 in one sum.
     let shapes = [(4, 3, 25), (2, 5, 49), (8, 4, 1), (3, 2, 6), (2, 2, 600)];
@@ -137,7 +151,9 @@ fn forward_and_gradients_match_the_definition() {
             channels,
             pixels,
         };
-        check(s, i % 2 == 0, acts[i % 3], &mut rng);
+        for (j, &act) in acts.iter().enumerate() {
+            check(s, (i + j) % 2 == 0, act, &mut rng);
+        }
         check(s, i % 2 == 1, acts[(i + 1) % 3], &mut rng);
     }
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::Rng;
+use deephash_kernels::simd::{SimdLevel, force_simd_level};
 use deephash_kernels::{Activation, ConvShape, Epilogue, KernelError, conv2d_forward};
 
 /// The convolution by its definition, in f64.
@@ -93,6 +94,18 @@ fn check(case: &Case, rng: &mut Rng) {
 
 #[test]
 fn matches_the_definition_on_many_shapes() {
+    // im2col and col2im are compiled for each instruction set: every path the CPU has.
+    for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
+        let ran = force_simd_level(level);
+        many_shapes();
+        if ran != level {
+            break;
+        }
+    }
+    force_simd_level(SimdLevel::Avx512);
+}
+
+fn many_shapes() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let acts = [Activation::Identity, Activation::Relu, Activation::Relu6];
     let mut count = 0;

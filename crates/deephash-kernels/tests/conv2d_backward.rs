@@ -6,6 +6,7 @@
 mod common;
 
 use common::Rng;
+use deephash_kernels::simd::{SimdLevel, force_simd_level};
 use deephash_kernels::{
     ConvShape, KernelError, conv2d_backward_bias, conv2d_backward_input, conv2d_backward_weight,
 };
@@ -96,6 +97,18 @@ fn shape(
 
 #[test]
 fn gradients_match_the_definition_on_many_shapes() {
+    // im2col and col2im are compiled for each instruction set: every path the CPU has.
+    for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
+        let ran = force_simd_level(level);
+        many_shapes();
+        if ran != level {
+            break;
+        }
+    }
+    force_simd_level(SimdLevel::Avx512);
+}
+
+fn many_shapes() {
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut count = 0;
     for (kernel, pad) in [(1, 0), (3, 1), (5, 2), (7, 3)] {

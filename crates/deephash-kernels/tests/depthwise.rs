@@ -6,8 +6,9 @@
 mod common;
 
 use common::Rng;
+use deephash_kernels::simd::SimdLevel;
 use deephash_kernels::{
-    Activation, ConvShape, Epilogue, Isa, KernelError, depthwise_forward, depthwise_forward_with,
+    Activation, ConvShape, Epilogue, KernelError, depthwise_forward, depthwise_forward_with,
 };
 
 /// The depthwise convolution by its definition, in f64.
@@ -60,7 +61,7 @@ struct Case {
 }
 
 /// Runs `case` with every supported instruction set; checks each against the definition and
-/// returns the outputs in [`Isa::supported`] order.
+/// returns the outputs in [`SimdLevel::supported`] order.
 fn check(case: &Case, rng: &mut Rng) -> Vec<Vec<f32>> {
     let shape = ConvShape::new(
         case.batch,
@@ -85,7 +86,7 @@ fn check(case: &Case, rng: &mut Rng) -> Vec<Vec<f32>> {
     let expected = reference(&input, &weight, &shape, &epilogue);
     let scale = expected.iter().fold(1.0f32, |m, v| m.max(v.abs()));
     let mut outputs = Vec::new();
-    for isa in Isa::supported() {
+    for isa in SimdLevel::supported() {
         let mut output = vec![f32::NAN; shape.output_len()];
         depthwise_forward_with(isa, &input, &weight, &shape, &epilogue, &mut output).unwrap();
         for (i, (got, want)) in output.iter().zip(&expected).enumerate() {

@@ -13,6 +13,8 @@
 //! - [`train_conv`]: the training convolution on the CPU, deephash-kernels' forward with a
 //!   hand-written backward (a custom autodiff operation); [`train_bn`]: batch norm + residual
 //!   + activation in training mode as one such operation.
+//! - [`max_pool::max_pool2d`]: max pooling in deephash-kernels on the CPU (inference, and a
+//!   custom autodiff operation in training).
 //! - [`DeviceSpec`]: `--device cpu|cuda[:N]`.
 //!
 //! Tensors and modules are not generic in burn 0.22: the backend is the [`burn::tensor::Device`]
@@ -27,6 +29,7 @@ pub mod hashnet;
 pub mod head;
 pub mod inference;
 pub mod layers;
+pub mod max_pool;
 #[doc(hidden)]
 pub mod testing;
 pub mod throughput;

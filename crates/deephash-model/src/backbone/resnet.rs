@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fused::{Activation, conv_bn};
 use crate::layers::{batch_norm, conv, global_avg_pool, pad};
+use crate::max_pool::max_pool2d;
 
 const BN_EPS: f64 = 1e-5;
 const BN_MOMENTUM: f64 = 0.1;
@@ -114,7 +115,7 @@ impl ResNet {
     /// Pooled features `[N, D]` of images `[N, 3, H, W]`.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
         let x = conv_bn(&self.conv1, &self.bn1, images, None, Activation::Relu);
-        let mut x = self.maxpool.forward(x);
+        let mut x = max_pool2d(&self.maxpool, x);
         for block in self
             .layer1
             .iter()

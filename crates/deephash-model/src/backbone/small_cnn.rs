@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fused::{Activation, conv_bn};
 use crate::layers::{batch_norm, conv, global_avg_pool, pad};
+use crate::max_pool::max_pool2d;
 
 /// Width and depth of the small CNN.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,7 +77,7 @@ impl SmallCnn {
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = images;
         for stage in &self.stages {
-            x = self.pool.forward(stage.b.forward(stage.a.forward(x)));
+            x = max_pool2d(&self.pool, stage.b.forward(stage.a.forward(x)));
         }
         global_avg_pool(x)
     }

@@ -8,6 +8,7 @@ use crate::backbone::resnet::{Block, ResNet};
 use crate::folded::FoldedConv;
 use crate::fused::Activation;
 use crate::layers::global_avg_pool;
+use crate::max_pool::max_pool2d;
 
 /// A ResNet with its batch norms folded.
 #[derive(Debug, Clone)]
@@ -34,7 +35,7 @@ impl InferenceResNet {
     /// Pooled features `[N, D]` of images `[N, 3, H, W]`.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
         let x = self.conv1.forward(images, None, Activation::Relu);
-        let mut x = self.maxpool.forward(x);
+        let mut x = max_pool2d(&self.maxpool, x);
         for block in &self.blocks {
             x = block.forward(x);
         }

@@ -8,6 +8,7 @@ use crate::backbone::small_cnn::SmallCnn;
 use crate::folded::FoldedConv;
 use crate::fused::Activation;
 use crate::layers::global_avg_pool;
+use crate::max_pool::max_pool2d;
 
 /// The small CNN with its batch norms folded: per stage two convolutions and a max-pool.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ impl InferenceSmallCnn {
         let mut x = images;
         for [a, b] in &self.stages {
             let y = a.forward(x, None, Activation::Relu);
-            x = self.pool.forward(b.forward(y, None, Activation::Relu));
+            x = max_pool2d(&self.pool, b.forward(y, None, Activation::Relu));
         }
         global_avg_pool(x)
     }

@@ -11,4 +11,5 @@ mod gpu;
 mod hashnet;
 mod inference;
 mod parity;
+mod pool_grad;
 mod weights;
