@@ -8,6 +8,7 @@ mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use burn::tensor::Device;
 use deephash_data::{DatasetKind, DatasetSpec};
@@ -91,8 +92,14 @@ fn train(dir: &Path, stop: Option<usize>, resume: bool) -> bool {
     try_train(dir, stop, resume).unwrap()
 }
 
+/// Held by every training in this file: the device's random generator (seeded, then drawn by
+/// the head's initialisation and the batches) is one per process, so two tests training at
+/// once would draw each other's numbers and no longer reproduce a run.
+static DEVICE_RNG: Mutex<()> = Mutex::new(());
+
 /// [`train`], returning the training error instead of panicking.
 fn try_train(dir: &Path, stop: Option<usize>, resume: bool) -> Result<bool, TrainError> {
+    let _rng = DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let device = Device::flex().autodiff();
     let cfg = run_config();
     let run = if resume {
