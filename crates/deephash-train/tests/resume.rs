@@ -99,7 +99,9 @@ static DEVICE_RNG: Mutex<()> = Mutex::new(());
 
 /// [`train`], returning the training error instead of panicking.
 fn try_train(dir: &Path, stop: Option<usize>, resume: bool) -> Result<bool, TrainError> {
-    let _rng = DEVICE_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _rng = DEVICE_RNG
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let device = Device::flex().autodiff();
     let cfg = run_config();
     let run = if resume {
