@@ -1,5 +1,6 @@
 //! The `deephash` binary: a thin command-line layer over the library crates.
 
+mod allocator;
 mod cmd;
 
 use clap::{Parser, Subcommand};
@@ -67,6 +68,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    allocator::keep_freed_memory();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     match run(cli.command) {
