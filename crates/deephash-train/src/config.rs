@@ -74,6 +74,20 @@ pub struct LoopConfig {
     /// mAP (empty: just `loss`).
     #[serde(default)]
     pub candidates: Vec<LossKind>,
+    /// Frozen mode: share of the head's input features zeroed at random in every training
+    /// step (inverted dropout: the others are scaled by `1 / (1 - p)`; 0: none). Absent in
+    /// older run files: 0.
+    #[serde(default)]
+    pub feature_dropout: f32,
+    /// Keep the model of the last epoch rather than the best-validated one (validation still
+    /// scores it; its score is the run's). Absent in older run files: off.
+    #[serde(default)]
+    pub keep_final: bool,
+    /// Frozen mode: after the loss is chosen, train it once more on the training and
+    /// validation rows together and keep that head ([`crate::frozen_select`]). Absent in older
+    /// run files: off.
+    #[serde(default)]
+    pub refit: bool,
 }
 
 impl LoopConfig {
@@ -97,6 +111,9 @@ impl LoopConfig {
         }
         if self.backbone_lr_mult < 0.0 {
             return bad("--backbone-lr-mult must be >= 0");
+        }
+        if !(0.0..1.0).contains(&self.feature_dropout) {
+            return bad("the feature dropout must be in [0, 1)");
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::TrainError;
+use crate::dropout::drop_features;
 use crate::embeddings::{Embeddings, RetrievalScorer};
 use crate::features::FeatureTable;
 use crate::trainer::{LoopOptions, LoopOutcome, TrainSamples, train_loop};
@@ -38,7 +39,8 @@ pub fn head_embeddings(
     })
 }
 
-/// Trains `head` on `data` over the rows `train` (validating on `val` against `train`).
+/// Trains `head` on `data` over the rows `train` (validating on `val` against `train`), with
+/// `cfg.feature_dropout` of the input features dropped in every step.
 #[allow(clippy::too_many_arguments)]
 pub fn train_frozen(
     run: &RunDir,
@@ -55,27 +57,31 @@ pub fn train_frozen(
     let device = device.clone();
     let plain = device.clone().without_autodiff();
     let (train, val) = split;
-    let forward =
-        |h: &HashHead, idx: &[usize], seed: u64| -> Result<burn::tensor::Tensor<2>, TrainError> {
-            let x = if data.views.is_empty() {
-                data.eval.gather(idx, &device)
+    let forward = |h: &HashHead,
+                   idx: &[usize],
+                   seed: u64|
+     -> Result<burn::tensor::Tensor<2>, TrainError> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut rows = Vec::with_capacity(idx.len() * data.eval.dim);
+        for &i in idx {
+            let v = if data.views.is_empty() {
+                0
             } else {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                let mut rows = Vec::with_capacity(idx.len() * data.eval.dim);
-                for &i in idx {
-                    let v = rng.random_range(0..=data.views.len());
-                    let table = if v == 0 {
-                        &data.eval
-                    } else {
-                        &data.views[v - 1]
-                    };
-                    rows.extend_from_slice(table.row(i));
-                }
-                let shape = [idx.len(), data.eval.dim];
-                burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(rows, shape), &device)
+                rng.random_range(0..=data.views.len())
             };
-            Ok(h.forward(x))
-        };
+            let table = if v == 0 {
+                &data.eval
+            } else {
+                &data.views[v - 1]
+            };
+            rows.extend_from_slice(table.row(i));
+        }
+        drop_features(&mut rows, cfg.feature_dropout, &mut rng);
+        let shape = [idx.len(), data.eval.dim];
+        let x =
+            burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(rows, shape), &device);
+        Ok(h.forward(x))
+    };
     let mut validate = |h: &HashHead| -> Result<f64, TrainError> {
         let scorer = scorer.expect("validation only with a scorer");
         let q = head_embeddings(h, &data.eval, val, &data.labels, &plain)?;

@@ -5,7 +5,12 @@
 //! With candidates, each is trained in its own run directory `RUN/candidates/<loss>` (its
 //! `config.toml` shows the concrete recipe; each resumes on its own); the choice and every
 //! candidate's score go to `RUN/selection.json`, and the winner's `metrics.jsonl` and
-//! `centres.json` are copied into `RUN`.
+//! `centres.json` are copied into `RUN`. When the adapted recipe asks for it (small data), the
+//! chosen loss is then trained once more on the training and validation rows together in
+//! `RUN/refit`, and that head is the run's.
+
+use std::borrow::Cow;
+use std::path::Path;
 
 use burn::tensor::Device;
 use deephash_model::HashHead;
@@ -82,35 +87,30 @@ pub fn train_frozen_recipe(
     devices: (&Device, &Device),
 ) -> Result<Option<FrozenOutcome>, TrainError> {
     let (autodiff, plain) = devices;
-    let stats = config
-        .train
-        .standardize
-        .then(|| FeatureStats::of_rows(&data.eval, split.0));
-    let standardised;
-    let train_data = match &stats {
-        Some(s) => {
-            s.save(&run.root().join("standardize.json"))?;
-            standardised = FrozenData {
-                labels: data.labels.clone(),
-                eval: s.apply(&data.eval),
-                views: data.views.iter().map(|v| s.apply(v)).collect(),
-            };
-            &standardised
-        }
-        None => data,
-    };
+    let (stats, train_data) = standardised(run, config, data, split.0)?;
     let kinds = if config.train.candidates.is_empty() {
         vec![config.train.loss.kind]
     } else {
         config.train.candidates.clone()
     };
+    let several = kinds.len() > 1;
     let mut scores = Vec::new();
+    let mut refits = Vec::new();
     for &kind in &kinds {
-        let (sub, cfg) = candidate_run(run, config, kind, &data.labels, split.0, kinds.len() > 1)?;
+        let (sub, cfg) = candidate_run(run, config, kind, &data.labels, split.0, several)?;
         let head = fresh_head(config, autodiff)?;
         let (head, optim, state) = resume_or_start(&sub, head, cfg.optimizer.build())?;
         let (_, outcome) = train_frozen(
-            &sub, &cfg, head, state, optim, train_data, split, scorer, opts, autodiff,
+            &sub,
+            &cfg,
+            head,
+            state,
+            optim,
+            &train_data,
+            split,
+            scorer,
+            opts,
+            autodiff,
         )?;
         if !outcome.finished {
             return Ok(None);
@@ -120,12 +120,30 @@ pub fn train_frozen_recipe(
             val_map: outcome.state.best_map,
             best_epoch: outcome.state.best_epoch,
         });
+        refits.push(cfg.refit && !split.1.is_empty());
     }
     let winner = select(&scores);
-    let sub = if kinds.len() > 1 {
-        record_selection(run, &scores, winner)?
+    let sub = if several {
+        record_selection(run, &scores, winner, refits[winner])?
     } else {
         run.clone()
+    };
+    let (sub, stats) = if refits[winner] {
+        let rows = (data, split);
+        match refit(
+            run,
+            config,
+            rows,
+            scores[winner].loss,
+            several,
+            opts,
+            autodiff,
+        )? {
+            Some(done) => done,
+            None => return Ok(None),
+        }
+    } else {
+        (sub, stats)
     };
     let template = config
         .model
@@ -141,6 +159,73 @@ pub fn train_frozen_recipe(
         loss: scores[winner].loss,
         scores,
     }))
+}
+
+/// The features the heads train on: standardised over `rows` when the run asks for it (the
+/// statistics saved to `RUN/standardize.json` and returned), else `data` as it is.
+fn standardised<'a>(
+    run: &RunDir,
+    config: &RunConfig,
+    data: &'a FrozenData,
+    rows: &[usize],
+) -> Result<(Option<FeatureStats>, Cow<'a, FrozenData>), TrainError> {
+    if !config.train.standardize {
+        return Ok((None, Cow::Borrowed(data)));
+    }
+    let stats = FeatureStats::of_rows(&data.eval, rows);
+    stats.save(&run.root().join("standardize.json"))?;
+    let table = FrozenData {
+        labels: data.labels.clone(),
+        eval: stats.apply(&data.eval),
+        views: data.views.iter().map(|v| stats.apply(v)).collect(),
+    };
+    Ok((Some(stats), Cow::Owned(table)))
+}
+
+/// The chosen loss `kind` trained once more, on the training and validation rows together,
+/// with the recipe adapted to them (on small data: one more image a class, the same step
+/// budget), in `RUN/refit` (resumable on its own); its standardisation is over those rows.
+/// No validation is left to score it: the choice of loss and steps was made before. Returns
+/// its run directory and statistics; `None` when stopped early.
+fn refit(
+    run: &RunDir,
+    config: &RunConfig,
+    (data, split): (&FrozenData, (&[usize], &[usize])),
+    kind: LossKind,
+    several: bool,
+    opts: &LoopOptions,
+    autodiff: &Device,
+) -> Result<Option<(RunDir, Option<FeatureStats>)>, TrainError> {
+    let mut all: Vec<usize> = split.0.iter().chain(split.1).copied().collect();
+    all.sort_unstable();
+    let (stats, train_data) = standardised(run, config, data, &all)?;
+    let base = if several {
+        with_loss(config.train.clone(), kind)
+    } else {
+        config.train.clone()
+    };
+    let cfg = LoopConfig {
+        candidates: Vec::new(),
+        adaptive: false,
+        refit: false,
+        ..adapt_frozen(&base, &data.labels, &all)
+    };
+    let sub = open_or_create(&run.root().join("refit"), config, &cfg)?;
+    let head = fresh_head(config, autodiff)?;
+    let (head, optim, state) = resume_or_start(&sub, head, cfg.optimizer.build())?;
+    let (_, outcome) = train_frozen(
+        &sub,
+        &cfg,
+        head,
+        state,
+        optim,
+        &train_data,
+        (&all, &[]),
+        None,
+        opts,
+        autodiff,
+    )?;
+    Ok(outcome.finished.then_some((sub, stats)))
 }
 
 /// The index of the best validation score (the first candidate on ties or without scores).
@@ -179,18 +264,30 @@ fn candidate_run(
         return Ok((run.clone(), cfg));
     }
     let dir = run.root().join("candidates").join(kind.to_string());
-    let sub = if dir.join("config.toml").is_file() {
-        RunDir::open(&dir)?
-    } else {
-        let mut sub_config = config.clone();
-        sub_config.train = LoopConfig {
+    let sub = open_or_create(
+        &dir,
+        config,
+        &LoopConfig {
             candidates: Vec::new(),
             adaptive: false,
             ..cfg.clone()
-        };
-        RunDir::create(&dir, &sub_config)?
-    };
+        },
+    )?;
     Ok((sub, cfg))
+}
+
+/// The run directory `dir` of a sub-run training with `train` (reopened on resume).
+fn open_or_create(
+    dir: &Path,
+    config: &RunConfig,
+    train: &LoopConfig,
+) -> Result<RunDir, TrainError> {
+    if dir.join("config.toml").is_file() {
+        return RunDir::open(dir);
+    }
+    let mut sub_config = config.clone();
+    sub_config.train = train.clone();
+    RunDir::create(dir, &sub_config)
 }
 
 /// A freshly initialised head on the training device (seeded by the run's seed).
@@ -206,10 +303,16 @@ fn record_selection(
     run: &RunDir,
     scores: &[CandidateScore],
     winner: usize,
+    refit: bool,
 ) -> Result<RunDir, TrainError> {
     let chosen = scores[winner].loss;
     let sub = RunDir::open(&run.root().join("candidates").join(chosen.to_string()))?;
-    let json = serde_json::json!({"chosen": chosen, "by": "validation mAP", "candidates": scores});
+    let json = serde_json::json!({
+        "chosen": chosen,
+        "by": "validation mAP",
+        "candidates": scores,
+        "refit_on_train_and_validation": refit,
+    });
     let path = run.root().join("selection.json");
     crate::atomic::write(&path, &serde_json::to_vec_pretty(&json).expect("serialise"))?;
     for (from, to) in [

@@ -17,6 +17,7 @@ pub mod atomic;
 pub mod checkpoint;
 pub mod config;
 pub mod dataset_source;
+pub mod dropout;
 pub mod embeddings;
 pub mod error;
 pub mod features;

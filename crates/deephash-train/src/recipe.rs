@@ -68,6 +68,9 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
         standardize: false,
         adaptive: false,
         candidates: Vec::new(),
+        feature_dropout: 0.0,
+        keep_final: false,
+        refit: false,
     };
     match (kind, mode) {
         (BackboneKind::SmallCnn, TrainMode::Finetune) => LoopConfig {

@@ -129,13 +129,18 @@ pub fn train_loop<M: TrainModule>(
             _ => None,
         };
         let is_best = match (val_map, state.best_map) {
+            _ if cfg.keep_final => epoch + 1 == cfg.epochs,
             (Some(m), Some(best)) => m > best,
             (Some(_), None) => true,
             (None, _) => validate.is_none(),
         };
         if is_best {
             save_module(&module, &run.best_path())?;
-            state.best_map = val_map.or(state.best_map);
+            state.best_map = if cfg.keep_final {
+                val_map
+            } else {
+                val_map.or(state.best_map)
+            };
             state.best_epoch = Some(epoch + 1);
         }
         let metrics = EpochMetrics {

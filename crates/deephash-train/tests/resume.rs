@@ -61,6 +61,9 @@ fn loop_config() -> LoopConfig {
         standardize: false,
         adaptive: false,
         candidates: Vec::new(),
+        feature_dropout: 0.0,
+        keep_final: false,
+        refit: false,
     }
 }
 
