@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::Rng;
-use deephash_kernels::simd::{SimdLevel, force_simd_level};
+use common::{Rng, at_every_simd_level};
 use deephash_kernels::{
     Activation, KernelError, NormParams, NormShape, batch_norm_train_backward,
     batch_norm_train_forward,
@@ -130,14 +129,7 @@ fn check(s: NormShape, residual: bool, act: Activation, rng: &mut Rng) {
 fn forward_and_gradients_match_the_definition() {
     // Every instruction-set path the CPU has (the loops are compiled for each), each shape
     // with each activation.
-    for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
-        let ran = force_simd_level(level);
-        check_all_shapes();
-        if ran != level {
-            break;
-        }
-    }
-    force_simd_level(SimdLevel::Avx512);
+    at_every_simd_level(check_all_shapes);
 }
 
 fn check_all_shapes() {

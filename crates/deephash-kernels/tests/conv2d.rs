@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::Rng;
-use deephash_kernels::simd::{SimdLevel, force_simd_level};
+use common::{Rng, at_every_simd_level};
 use deephash_kernels::{Activation, ConvShape, Epilogue, KernelError, conv2d_forward};
 
 /// The convolution by its definition, in f64.
@@ -95,14 +94,7 @@ fn check(case: &Case, rng: &mut Rng) {
 #[test]
 fn matches_the_definition_on_many_shapes() {
     // im2col and col2im are compiled for each instruction set: every path the CPU has.
-    for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
-        let ran = force_simd_level(level);
-        many_shapes();
-        if ran != level {
-            break;
-        }
-    }
-    force_simd_level(SimdLevel::Avx512);
+    at_every_simd_level(many_shapes);
 }
 
 fn many_shapes() {

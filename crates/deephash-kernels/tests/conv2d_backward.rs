@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::Rng;
-use deephash_kernels::simd::{SimdLevel, force_simd_level};
+use common::{Rng, at_every_simd_level};
 use deephash_kernels::{
     ConvShape, KernelError, conv2d_backward_bias, conv2d_backward_input, conv2d_backward_weight,
 };
@@ -98,14 +97,7 @@ fn shape(
 #[test]
 fn gradients_match_the_definition_on_many_shapes() {
     // im2col and col2im are compiled for each instruction set: every path the CPU has.
-    for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
-        let ran = force_simd_level(level);
-        many_shapes();
-        if ran != level {
-            break;
-        }
-    }
-    force_simd_level(SimdLevel::Avx512);
+    at_every_simd_level(many_shapes);
 }
 
 fn many_shapes() {

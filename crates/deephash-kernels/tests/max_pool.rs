@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::Rng;
-use deephash_kernels::simd::{SimdLevel, force_simd_level};
+use common::{Rng, at_every_simd_level};
 use deephash_kernels::{KernelError, PoolShape, max_pool2d_backward, max_pool2d_forward};
 
 /// The pooled values and the chosen positions (inside the plane), by the definition.
@@ -107,15 +106,10 @@ fn shape(
 fn every_instruction_set_path_matches_the_definition() {
     // One test walks the levels, so that no other test of this binary changes the level
     // under it.
-    for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
-        let ran = force_simd_level(level);
+    at_every_simd_level(|| {
         two_by_two_pools();
         other_pools();
-        if ran != level {
-            break;
-        }
-    }
-    force_simd_level(SimdLevel::Avx512);
+    });
 }
 
 fn two_by_two_pools() {

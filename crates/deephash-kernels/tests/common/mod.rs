@@ -1,4 +1,7 @@
-//! What the kernel tests share: a deterministic generator of test values.
+//! What the kernel tests share: a deterministic generator of test values, and a walk over the
+//! instruction-set levels of the kernels' own loops.
+
+use deephash_kernels::simd::{SimdLevel, force_simd_level};
 
 /// A small deterministic generator (xorshift), values in [-1, 1).
 pub struct Rng(pub u64);
@@ -15,4 +18,16 @@ impl Rng {
             })
             .collect()
     }
+}
+
+/// Runs `check` at every instruction-set level this CPU has, from the baseline up (the
+/// kernels' loops are compiled for each), then leaves the best level in force. The level is
+/// one per process: a test binary should have one test that walks it.
+#[allow(dead_code)] // not every test file has multiversioned loops to walk
+pub fn at_every_simd_level(mut check: impl FnMut()) {
+    for level in SimdLevel::supported() {
+        assert_eq!(force_simd_level(level), level, "{level:?} is supported");
+        check();
+    }
+    force_simd_level(SimdLevel::Avx512);
 }

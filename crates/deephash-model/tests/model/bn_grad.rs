@@ -16,19 +16,7 @@ use deephash_model::layers::{batch_norm, batch_norm_forward};
 use deephash_model::train_bn::train_bn_act;
 use serde_json::Value;
 
-use crate::common::{Array, fixtures, read_safetensors, values};
-
-fn relative_error(what: &str, expected: &Array, actual: (Vec<usize>, Vec<f32>)) -> f32 {
-    assert_eq!(expected.shape, actual.0, "{what}: shape");
-    let scale = expected.values.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
-    let diff = expected
-        .values
-        .iter()
-        .zip(&actual.1)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max);
-    diff / scale
-}
+use crate::common::{fixtures, read_safetensors, relative_error, values};
 
 /// burn's layers one by one: the path the fused operation replaces.
 fn composite(bn: &BatchNorm, x: Tensor<4>, r: Option<Tensor<4>>, act: Activation) -> Tensor<4> {

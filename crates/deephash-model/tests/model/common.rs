@@ -109,3 +109,17 @@ pub fn max_abs_diff(what: &str, expected: &Array, actual: (Vec<usize>, Vec<f32>)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f32::max)
 }
+
+/// Largest difference between `expected` and `actual` (shape, values), relative to the largest
+/// magnitude of the expected values; `what` names the quantity when the shapes differ.
+pub fn relative_error(what: &str, expected: &Array, actual: (Vec<usize>, Vec<f32>)) -> f32 {
+    assert_eq!(expected.shape, actual.0, "{what}: shape");
+    let scale = expected.values.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
+    let diff = expected
+        .values
+        .iter()
+        .zip(&actual.1)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    diff / scale
+}

@@ -11,20 +11,7 @@ use deephash_model::burn::tensor::{Device, Tensor};
 use deephash_model::train_conv::{conv2d_train, uses_kernel};
 use serde_json::Value;
 
-use crate::common::{Array, fixtures, read_safetensors, values};
-
-/// Largest difference relative to the largest magnitude of the expected values.
-fn relative_error(what: &str, expected: &Array, actual: (Vec<usize>, Vec<f32>)) -> f32 {
-    assert_eq!(expected.shape, actual.0, "{what}: shape");
-    let scale = expected.values.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
-    let diff = expected
-        .values
-        .iter()
-        .zip(&actual.1)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max);
-    diff / scale
-}
+use crate::common::{fixtures, read_safetensors, relative_error, values};
 
 fn track<const D: usize>(t: Tensor<D>, grad: bool) -> Tensor<D> {
     if grad { t.require_grad() } else { t }

@@ -15,19 +15,7 @@ use deephash_model::burn::tensor::Device;
 use deephash_model::max_pool::{max_pool2d, uses_kernel};
 use serde_json::Value;
 
-use crate::common::{Array, fixtures, read_safetensors, values};
-
-fn relative_error(what: &str, expected: &Array, actual: (Vec<usize>, Vec<f32>)) -> f32 {
-    assert_eq!(expected.shape, actual.0, "{what}: shape");
-    let scale = expected.values.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
-    let diff = expected
-        .values
-        .iter()
-        .zip(&actual.1)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max);
-    diff / scale
-}
+use crate::common::{fixtures, read_safetensors, relative_error, values};
 
 /// Whether the environment leaves the pool kernel on (`DEEPHASH_CONV_KERNEL=0` and
 /// `DEEPHASH_POOL_KERNEL=0` turn it off).
