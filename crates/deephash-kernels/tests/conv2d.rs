@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Rng, at_every_simd_level};
+use common::{Rng, at_every_simd_level, epilogue_reference};
 use deephash_kernels::{Activation, ConvShape, Epilogue, KernelError, conv2d_forward};
 
 /// The convolution by its definition, in f64.
@@ -34,12 +34,7 @@ fn reference(input: &[f32], weight: &[f32], s: &ConvShape, e: &Epilogue<'_>) -> 
                         }
                     }
                     let at = ((n * s.out_channels + o) * ho + oy) * wo + ox;
-                    acc += e.residual.map_or(0.0, |r| r[at] as f64);
-                    out[at] = match e.activation {
-                        Activation::Identity => acc,
-                        Activation::Relu => acc.max(0.0),
-                        Activation::Relu6 => acc.clamp(0.0, 6.0),
-                    } as f32;
+                    out[at] = epilogue_reference(acc, e, at);
                 }
             }
         }

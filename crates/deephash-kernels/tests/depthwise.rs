@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Rng;
+use common::{Rng, epilogue_reference};
 use deephash_kernels::simd::SimdLevel;
 use deephash_kernels::{
     Activation, ConvShape, Epilogue, KernelError, depthwise_forward, depthwise_forward_with,
@@ -35,12 +35,7 @@ fn reference(input: &[f32], weight: &[f32], s: &ConvShape, e: &Epilogue<'_>) -> 
                         }
                     }
                     let at = ((n * c_n + c) * ho + oy) * wo + ox;
-                    acc += e.residual.map_or(0.0, |r| r[at] as f64);
-                    out[at] = match e.activation {
-                        Activation::Identity => acc,
-                        Activation::Relu => acc.max(0.0),
-                        Activation::Relu6 => acc.clamp(0.0, 6.0),
-                    } as f32;
+                    out[at] = epilogue_reference(acc, e, at);
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! instruction-set levels of the kernels' own loops.
 
 use deephash_kernels::simd::{SimdLevel, force_simd_level};
+use deephash_kernels::{Activation, Epilogue};
 
 /// A small deterministic generator (xorshift), values in [-1, 1).
 pub struct Rng(pub u64);
@@ -30,4 +31,16 @@ pub fn at_every_simd_level(mut check: impl FnMut()) {
         check();
     }
     force_simd_level(SimdLevel::Avx512);
+}
+
+/// The epilogue by its definition, in f64: `act(acc + residual[at])` for output value `at`
+/// (`acc` holds the convolution sum and the bias).
+#[allow(dead_code)] // used by the convolution tests only
+pub fn epilogue_reference(acc: f64, e: &Epilogue<'_>, at: usize) -> f32 {
+    let y = acc + e.residual.map_or(0.0, |r| r[at] as f64);
+    (match e.activation {
+        Activation::Identity => y,
+        Activation::Relu => y.max(0.0),
+        Activation::Relu6 => y.clamp(0.0, 6.0),
+    }) as f32
 }
