@@ -3,11 +3,12 @@
 //! candidate chosen by validation mAP (the test split is never looked at).
 //!
 //! With candidates, each is trained in its own run directory `RUN/candidates/<loss>` (its
-//! `config.toml` shows the concrete recipe; each resumes on its own); the choice and every
-//! candidate's score go to `RUN/selection.json`, and the winner's `metrics.jsonl` and
-//! `centres.json` are copied into `RUN`. When the adapted recipe asks for it (small data), the
-//! chosen loss is then trained once more on the training and validation rows together in
-//! `RUN/refit`, and that head is the run's.
+//! `config.toml` shows the concrete recipe; each resumes from its own checkpoint when the run is
+//! resumed); the choice and every candidate's score go to `RUN/selection.json`, and the
+//! winner's `metrics.jsonl` and `centres.json` are copied into `RUN`. When the adapted recipe
+//! asks for it (small data), the chosen loss is then trained once more on the training and
+//! validation rows together in `RUN/refit`, and that head is the run's. An interruption in
+//! any of these stages is resumed by resuming `RUN`.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -23,7 +24,7 @@ use crate::frozen_recipe::adapt_frozen;
 use crate::loss::LossKind;
 use crate::recipe::with_loss;
 use crate::standardize::FeatureStats;
-use crate::trainer::LoopOptions;
+use crate::trainer::{LoopOptions, LoopOutcome};
 use crate::{LoopConfig, RunConfig, RunDir, TrainError};
 
 /// One candidate's outcome.
@@ -98,20 +99,12 @@ pub fn train_frozen_recipe(
     let mut refits = Vec::new();
     for &kind in &kinds {
         let (sub, cfg) = candidate_run(run, config, kind, &data.labels, split.0, several)?;
-        let head = fresh_head(config, autodiff)?;
-        let (head, optim, state) = resume_or_start(&sub, head, cfg.optimizer.build())?;
-        let (_, outcome) = train_frozen(
-            &sub,
-            &cfg,
-            head,
-            state,
-            optim,
-            &train_data,
-            split,
-            scorer,
-            opts,
-            autodiff,
-        )?;
+        let stage = Stage {
+            top: run,
+            dir: &sub,
+            cfg: &cfg,
+        };
+        let outcome = stage.train(config, &train_data, split, scorer, opts, autodiff)?;
         if !outcome.finished {
             return Ok(None);
         }
@@ -184,9 +177,10 @@ fn standardised<'a>(
 
 /// The chosen loss `kind` trained once more, on the training and validation rows together,
 /// with the recipe adapted to them (on small data: one more image a class, the same step
-/// budget), in `RUN/refit` (resumable on its own); its standardisation is over those rows.
-/// No validation is left to score it: the choice of loss and steps was made before. Returns
-/// its run directory and statistics; `None` when stopped early.
+/// budget), in `RUN/refit` (resumed from its own checkpoint with the run); its
+/// standardisation is over those rows. No validation is left to score it: the choice of loss
+/// and steps was made before. Returns its run directory and statistics; `None` when stopped
+/// early.
 fn refit(
     run: &RunDir,
     config: &RunConfig,
@@ -211,21 +205,53 @@ fn refit(
         ..adapt_frozen(&base, &data.labels, &all)
     };
     let sub = open_or_create(&run.root().join("refit"), config, &cfg)?;
-    let head = fresh_head(config, autodiff)?;
-    let (head, optim, state) = resume_or_start(&sub, head, cfg.optimizer.build())?;
-    let (_, outcome) = train_frozen(
-        &sub,
-        &cfg,
-        head,
-        state,
-        optim,
-        &train_data,
-        (&all, &[]),
-        None,
-        opts,
-        autodiff,
-    )?;
+    let stage = Stage {
+        top: run,
+        dir: &sub,
+        cfg: &cfg,
+    };
+    let outcome = stage.train(config, &train_data, (&all, &[]), None, opts, autodiff)?;
     Ok(outcome.finished.then_some((sub, stats)))
+}
+
+/// One training stage of a frozen run: a candidate or the refit, in its own directory under
+/// the run (the run itself when it has a single candidate).
+struct Stage<'a> {
+    /// The run the user named (what `--resume` takes).
+    top: &'a RunDir,
+    /// The stage's own run directory, where its checkpoints go.
+    dir: &'a RunDir,
+    /// The stage's loop configuration.
+    cfg: &'a LoopConfig,
+}
+
+impl Stage<'_> {
+    /// Trains the stage's head from a fresh head, or from its checkpoint when it has one.
+    /// An interruption names the run the user gave, not the stage's directory: resuming a
+    /// stage's directory on its own would train it as a run of its own.
+    fn train(
+        &self,
+        config: &RunConfig,
+        data: &FrozenData,
+        split: (&[usize], &[usize]),
+        scorer: Option<&dyn RetrievalScorer>,
+        opts: &LoopOptions,
+        autodiff: &Device,
+    ) -> Result<LoopOutcome, TrainError> {
+        let head = fresh_head(config, autodiff)?;
+        let (head, optim, state) = resume_or_start(self.dir, head, self.cfg.optimizer.build())?;
+        let trained = train_frozen(
+            self.dir, self.cfg, head, state, optim, data, split, scorer, opts, autodiff,
+        );
+        match trained {
+            Ok((_, outcome)) => Ok(outcome),
+            Err(TrainError::Interrupted { epoch, .. }) => Err(TrainError::Interrupted {
+                epoch,
+                run: self.top.root().to_path_buf(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// The index of the best validation score (the first candidate on ties or without scores).

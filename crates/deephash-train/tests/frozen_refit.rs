@@ -5,6 +5,10 @@
 
 mod common;
 
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
 use burn::tensor::Device;
 use deephash_data::{DatasetKind, DatasetSpec};
 use deephash_model::{BackboneKind, HashNetConfig, HeadKind};
@@ -12,13 +16,13 @@ use deephash_train::checkpoint::load_module;
 use deephash_train::features::FeatureTable;
 use deephash_train::frozen::FrozenData;
 use deephash_train::frozen_recipe::{FEATURE_DROPOUT, MIN_STEPS};
-use deephash_train::frozen_select::{read_selection, train_frozen_recipe};
+use deephash_train::frozen_select::{FrozenOutcome, read_selection, train_frozen_recipe};
 use deephash_train::loss::LossKind;
 use deephash_train::recipe::loop_config;
 use deephash_train::split::validation_split;
 use deephash_train::standardize::FeatureStats;
 use deephash_train::trainer::LoopOptions;
-use deephash_train::{DataSpec, RunConfig, RunDir, TrainMode};
+use deephash_train::{DataSpec, RunConfig, RunDir, TrainError, TrainMode};
 
 const DIM: usize = 24;
 const BITS: usize = 16;
@@ -52,37 +56,77 @@ fn run_config() -> RunConfig {
     }
 }
 
-#[test]
-fn small_data_keeps_the_last_step_then_refits_the_chosen_loss_on_train_and_validation() {
+fn features() -> FrozenData {
     let (values, labels) = common::clustered_features(CLASSES, PER_CLASS, DIM, 1.5, 5);
-    let data = FrozenData {
+    FrozenData {
         labels,
         eval: FeatureTable { dim: DIM, values },
         views: Vec::new(),
-    };
+    }
+}
+
+/// Held by every training in this file: the device's random generator (seeded, then drawn by
+/// the heads' initialisation) is one per process, so two tests training at once would draw
+/// each other's numbers and no longer reproduce a run.
+static DEVICE_RNG: Mutex<()> = Mutex::new(());
+
+/// Runs the frozen recipe on `data` in `dir` (created, or resumed when `resume`), stopping at
+/// the next step once `interrupt` is set.
+fn train(
+    dir: &Path,
+    data: &FrozenData,
+    resume: bool,
+    interrupt: Option<Arc<AtomicBool>>,
+) -> Result<Option<FrozenOutcome>, TrainError> {
+    let _rng = DEVICE_RNG
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let config = run_config();
-    let dir = tempfile::tempdir().unwrap();
-    let run = RunDir::create(dir.path(), &config).unwrap();
+    let run = if resume {
+        RunDir::open(dir)?
+    } else {
+        RunDir::create(dir, &config)?
+    };
     let (train, val) = validation_split(&data.labels, config.data.val_fraction, 0);
     assert_eq!(val.len(), CLASSES, "one validation image a class");
     let opts = LoopOptions {
         quiet: true,
-        interrupt: None,
+        interrupt,
         stop_after_epochs: None,
     };
     let (autodiff, plain) = (Device::flex().autodiff(), Device::flex());
     let scorer = common::sign_map;
-    let outcome = train_frozen_recipe(
+    train_frozen_recipe(
         &run,
         &config,
-        &data,
+        data,
         (&train, &val),
         Some(&scorer),
         &opts,
         (&autodiff, &plain),
     )
-    .unwrap()
-    .expect("finished");
+}
+
+/// The relaxed codes of every row of `data` through the run's head.
+fn codes(outcome: &FrozenOutcome, data: &FrozenData) -> Vec<f32> {
+    let all: Vec<usize> = (0..data.labels.len()).collect();
+    outcome
+        .head
+        .forward(data.eval.gather(&all, &Device::flex()))
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap()
+}
+
+#[test]
+fn small_data_keeps_the_last_step_then_refits_the_chosen_loss_on_train_and_validation() {
+    let data = features();
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = train(dir.path(), &data, false, None)
+        .unwrap()
+        .expect("finished");
+    let run = RunDir::open(dir.path()).unwrap();
+    let plain = Device::flex();
 
     for score in &outcome.scores {
         assert_eq!(
@@ -113,16 +157,70 @@ fn small_data_keeps_the_last_step_then_refits_the_chosen_loss_on_train_and_valid
         .into_data()
         .try_to_vec::<f32>()
         .unwrap();
-    let got = outcome
-        .head
-        .forward(data.eval.gather(&all, &plain))
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
+    let got = codes(&outcome, &data);
     let worst = expected
         .iter()
         .zip(&got)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0_f32, f32::max);
     assert!(worst < 1e-4, "run head vs refit head: {worst}");
+}
+
+/// Interrupted inside the refit (after the candidates and the choice), then resumed by
+/// resuming the run: the refit continues from its checkpoint and the run ends with the head
+/// of an uninterrupted run, to the last bit. The interruption names the run, not `RUN/refit`.
+#[test]
+fn a_run_interrupted_in_the_refit_resumes_to_the_uninterrupted_head() {
+    let data = features();
+    let whole = tempfile::tempdir().unwrap();
+    let expected = train(whole.path(), &data, false, None)
+        .unwrap()
+        .expect("finished");
+
+    let dir = tempfile::tempdir().unwrap();
+    let refit_log = dir.path().join("refit").join("metrics.jsonl");
+    let flag = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let flag = flag.clone();
+        std::thread::spawn(move || {
+            // Ask for the stop once the refit has logged a few steps of its own.
+            while !flag.load(Ordering::SeqCst) {
+                let steps = std::fs::read_to_string(&refit_log).map_or(0, |t| t.lines().count());
+                if steps >= 5 {
+                    flag.store(true, Ordering::SeqCst);
+                }
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        })
+    };
+    let stopped = train(dir.path(), &data, false, Some(flag.clone()));
+    flag.store(true, Ordering::SeqCst);
+    watcher.join().unwrap();
+    match stopped {
+        Err(TrainError::Interrupted { epoch, run }) => {
+            assert_eq!(run, dir.path(), "the interruption names the run to resume");
+            assert!(
+                (5..MIN_STEPS).contains(&epoch),
+                "stopped inside the refit, at step {epoch}"
+            );
+        }
+        other => panic!("expected an interruption inside the refit, got {other:?}"),
+    }
+    assert!(
+        read_selection(&RunDir::open(dir.path()).unwrap())
+            .unwrap()
+            .is_some(),
+        "the choice was made before the refit"
+    );
+
+    let resumed = train(dir.path(), &data, true, None)
+        .unwrap()
+        .expect("finished");
+    assert_eq!(resumed.loss, expected.loss);
+    assert_eq!(resumed.scores, expected.scores);
+    assert_eq!(
+        codes(&resumed, &data),
+        codes(&expected, &data),
+        "resumed and uninterrupted heads differ"
+    );
 }
