@@ -17,6 +17,12 @@
 #   LAYERS    the conv_layers example binary (default: built here with gemm's AVX-512 kernels,
 #             which still run the AVX2/FMA kernels on CPUs without AVX-512)
 #   BATCH     batch of the per-layer table (default: 32)
+#   AVX2      1: both sides on their AVX2 code paths only, for the figure of an AVX2-only CPU on
+#             an AVX-512 machine: deephash built without the GEMM's AVX-512 kernels (feature
+#             `avx512` off, in target/avx2) and its own loops capped (DEEPHASH_SIMD=avx2);
+#             PyTorch capped the same way (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2,
+#             MKL_ENABLE_INSTRUCTIONS=AVX2). Same cores and clock: it stands for an AVX2 CPU of
+#             the same microarchitecture, not for every AVX2 CPU.
 #
 # Prints one markdown row per case: images/s of both and the ratio deephash / PyTorch.
 set -euo pipefail
@@ -24,6 +30,18 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv-torch/bin/python}
 THREADS=${THREADS:-$(nproc)}
 ITERS=${ITERS:-3}
+if [[ ${AVX2:-0} == 1 ]]; then
+    export DEEPHASH_SIMD=avx2 ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2
+    if [[ -z "${DEEPHASH:-}" ]]; then
+        cargo build --release -q -p deephash-cli --no-default-features --features ml,milvus \
+            --target-dir target/avx2
+        DEEPHASH=target/avx2/release/deephash
+    fi
+    if [[ -z "${LAYERS:-}" ]]; then
+        cargo build --release -q -p deephash-kernels --example conv_layers --target-dir target/avx2
+        LAYERS=target/avx2/release/examples/conv_layers
+    fi
+fi
 if [[ -z "${DEEPHASH:-}" ]]; then
     cargo build --release -q -p deephash-cli
     DEEPHASH=target/release/deephash
@@ -35,7 +53,8 @@ if [[ ${#cases[@]} -eq 0 ]]; then
 fi
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores," \
-    "$(grep -o -m1 -w avx512f /proc/cpuinfo || echo 'no avx512f'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+    "$(grep -o -m1 -w avx512f /proc/cpuinfo || echo 'no avx512f'), load $(cut -d' ' -f1-3 /proc/loadavg)" \
+    "$([[ ${AVX2:-0} == 1 ]] && echo '- AVX2 code paths only, both sides')"
 rate() { sed -nE 's/.*img_per_s=([0-9.]+).*/\1/p'; }
 # Runs a command; prints its output, then `peak_mib=<max RSS in MiB>` on a line of its own.
 measured() {
