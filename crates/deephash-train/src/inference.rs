@@ -16,34 +16,41 @@ use crate::source::ImageSource;
 /// The final network of a run, in eval mode, with its configuration.
 ///
 /// Codes come from the network's inference form ([`HashNet::inference`]), built once at load:
-/// the batch norms are folded into the convolutions once, not on every batch.
+/// the batch norms are folded into the convolutions once, not on every batch. Only that form
+/// is kept: the module it was built from is dropped at load, so a loaded model holds its
+/// weights once (for ResNet-18 about 45 MiB less than both).
 #[derive(Debug, Clone)]
 pub struct TrainedModel {
     config: RunConfig,
-    net: HashNet,
     inference: InferenceNet,
     device: Device,
+}
+
+/// The final network of the finished run in `run_dir` (`RUN/model.bpk`, as a module, e.g. to
+/// start another run from its backbone) with the run's configuration, on `device`.
+pub fn load_run_net(run_dir: &Path, device: &Device) -> Result<(RunConfig, HashNet), TrainError> {
+    let run = RunDir::open(run_dir)?;
+    let config = run.config()?;
+    let path = run.model_path();
+    if !path.is_file() {
+        return Err(TrainError::Format {
+            path,
+            message: "missing: the run has not finished training".into(),
+        });
+    }
+    let net = config.model.init(device)?;
+    let net = load_module(net, &path)?;
+    Ok((config, net))
 }
 
 impl TrainedModel {
     /// Loads `RUN/model.bpk` with `RUN/config.toml` onto `device` (a plain, non-autodiff
     /// device such as `DeviceSpec::device()`).
     pub fn load(run_dir: &Path, device: &Device) -> Result<Self, TrainError> {
-        let run = RunDir::open(run_dir)?;
-        let config = run.config()?;
-        let path = run.model_path();
-        if !path.is_file() {
-            return Err(TrainError::Format {
-                path,
-                message: "missing: the run has not finished training".into(),
-            });
-        }
-        let net = config.model.init(device)?;
-        let net = load_module(net, &path)?;
+        let (config, net) = load_run_net(run_dir, device)?;
         Ok(Self {
             config,
             inference: net.inference(),
-            net,
             device: device.clone(),
         })
     }
@@ -119,10 +126,5 @@ impl TrainedModel {
             batch,
             &self.device,
         )
-    }
-
-    /// The network itself.
-    pub fn net(&self) -> &HashNet {
-        &self.net
     }
 }

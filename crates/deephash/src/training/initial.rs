@@ -5,7 +5,8 @@ use std::path::Path;
 
 use deephash_model::burn::tensor::Device;
 use deephash_model::{Backbone, HashNet};
-use deephash_train::{RunConfig, TrainedModel};
+use deephash_train::RunConfig;
+use deephash_train::inference::load_run_net;
 
 use crate::{Error, Result};
 
@@ -25,10 +26,10 @@ pub fn initial_net(config: &RunConfig, device: &Device) -> Result<HashNet> {
 /// The trained backbone of the finished run in `dir`, which must have the backbone
 /// configuration of `config`.
 fn backbone_of_run(dir: &Path, config: &RunConfig, device: &Device) -> Result<Backbone> {
-    let trained = TrainedModel::load(dir, device).map_err(|e| {
+    let (run_config, net) = load_run_net(dir, device).map_err(|e| {
         Error::from(e).context(format!("--weights {}: not a finished run", dir.display()))
     })?;
-    let theirs = &trained.config().model.backbone;
+    let theirs = &run_config.model.backbone;
     if theirs != &config.model.backbone {
         return Err(Error::BackboneMismatch {
             weights: dir.to_path_buf(),
@@ -36,5 +37,5 @@ fn backbone_of_run(dir: &Path, config: &RunConfig, device: &Device) -> Result<Ba
             ours: format!("{:?}", config.model.backbone),
         });
     }
-    Ok(trained.net().backbone.clone())
+    Ok(net.backbone)
 }
