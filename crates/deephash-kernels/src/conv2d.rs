@@ -37,6 +37,9 @@ pub fn conv2d_forward(
     epilogue: &Epilogue<'_>,
     output: &mut [f32],
 ) -> Result<(), KernelError> {
+    if crate::winograd::winograd_preferred(shape) {
+        return crate::conv2d_forward_winograd(input, weight, shape, epilogue, output);
+    }
     check_lengths(input, weight, shape, epilogue, output)?;
     let columns = shape.columns();
     let per_tile = tile_columns_aligned(shape, rayon::current_num_threads(), GEMM_ROWS);
@@ -110,7 +113,7 @@ fn run_tile(
     }
 }
 
-fn check_lengths(
+pub(crate) fn check_lengths(
     input: &[f32],
     weight: &[f32],
     shape: &ConvShape,

@@ -37,6 +37,9 @@ mod output_tile;
 mod shape;
 pub mod simd;
 mod tiles;
+mod winograd;
+mod winograd_tiles;
+mod winograd_transforms;
 
 pub use batch_norm::{NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward};
 pub use conv2d::conv2d_forward;
@@ -48,3 +51,4 @@ pub use grad_input::conv2d_backward_input;
 pub use grad_weight::conv2d_backward_weight;
 pub use max_pool::{PoolShape, max_pool2d_backward, max_pool2d_forward};
 pub use shape::ConvShape;
+pub use winograd::{conv2d_forward_winograd, winograd_applies};
