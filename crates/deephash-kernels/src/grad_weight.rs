@@ -46,6 +46,9 @@ pub fn conv2d_backward_weight(
     KernelError::check_len("input", shape.input_len(), input.len())?;
     KernelError::check_len("grad_output", shape.output_len(), grad_output.len())?;
     KernelError::check_len("grad_weight", shape.weight_len(), grad_weight.len())?;
+    if crate::winograd::winograd_preferred(shape) {
+        return crate::conv2d_backward_weight_winograd(input, grad_output, shape, grad_weight);
+    }
     let columns = shape.columns();
     let chunks = rayon::current_num_threads().clamp(1, columns.div_ceil(MIN_TILE_COLUMNS));
     let bounds = |i: usize| i * columns / chunks;

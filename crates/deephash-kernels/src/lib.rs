@@ -38,6 +38,7 @@ mod shape;
 pub mod simd;
 mod tiles;
 mod winograd;
+mod winograd_grad_weight;
 mod winograd_tiles;
 mod winograd_transforms;
 
@@ -52,3 +53,4 @@ pub use grad_weight::conv2d_backward_weight;
 pub use max_pool::{PoolShape, max_pool2d_backward, max_pool2d_forward};
 pub use shape::ConvShape;
 pub use winograd::{conv2d_forward_winograd, winograd_applies};
+pub use winograd_grad_weight::conv2d_backward_weight_winograd;

@@ -1,5 +1,5 @@
-//! The Winograd F(2×2, 3×3) convolution (`conv2d_forward_winograd`) and the gradients that
-//! use it, against the convolution's definition in f64: odd and tiny maps (7 × 7, 5 × 5,
+//! The Winograd F(2×2, 3×3) convolution (`conv2d_forward_winograd`), the input gradient that
+//! uses it, and the weight gradient by F(3×3, 2×2) (`conv2d_backward_weight_winograd`), against the convolution's definition in f64: odd and tiny maps (7 × 7, 5 × 5,
 //! 1 × 1) whose last tiles stick out of the output, rows of more than one block of tiles,
 //! chunks that straddle images, batch 1 and 3, channel counts that are not multiples of 16,
 //! paddings 0, 1, 2 and uneven, and the fused bias + residual + activation.
@@ -11,8 +11,8 @@ mod common;
 
 use common::{Rng, at_every_simd_level, conv_reference, gradients_reference};
 use deephash_kernels::{
-    Activation, ConvShape, Epilogue, KernelError, conv2d_backward_input, conv2d_forward,
-    conv2d_forward_winograd, winograd_applies,
+    Activation, ConvShape, Epilogue, KernelError, conv2d_backward_input, conv2d_backward_weight,
+    conv2d_backward_weight_winograd, conv2d_forward, conv2d_forward_winograd, winograd_applies,
 };
 
 fn assert_close(what: &str, shape: &ConvShape, got: &[f32], want: impl Fn(usize) -> f64) {
@@ -197,12 +197,29 @@ fn input_gradient(batch: usize, [c, o]: [usize; 2], side: [usize; 2], rng: &mut 
     }
 }
 
+/// The weight gradient by F(3×3, 2×2), directly and through `conv2d_backward_weight`.
+fn weight_gradient(case: &Case, rng: &mut Rng) {
+    let &(batch, [c, o], side, padding, ..) = case;
+    let shape = ConvShape::new(batch, c, side, o, [3, 3], [1, 1], padding).unwrap();
+    let x = rng.values(shape.input_len());
+    let w = rng.values(shape.weight_len());
+    let dy = rng.values(shape.output_len());
+    let [_, dw_ref, _] = gradients_reference(&x, &w, &dy, &shape);
+    let mut dw = vec![f32::NAN; shape.weight_len()];
+    conv2d_backward_weight_winograd(&x, &dy, &shape, &mut dw).unwrap();
+    assert_close("dW", &shape, &dw, |i| dw_ref[i]);
+    let mut dispatched = vec![f32::NAN; shape.weight_len()];
+    conv2d_backward_weight(&x, &dy, &shape, &mut dispatched).unwrap();
+    assert_close("dW dispatched", &shape, &dispatched, |i| dw_ref[i]);
+}
+
 #[test]
 fn winograd_matches_the_definition_at_every_simd_level() {
     at_every_simd_level(|| {
         let mut rng = Rng(0x5851_f42d_4c95_7f2d);
         for case in &CASES {
             forward(case, &mut rng);
+            weight_gradient(case, &mut rng);
         }
         input_gradient(3, [16, 20], [7, 7], &mut rng);
         input_gradient(1, [24, 17], [10, 9], &mut rng);
@@ -228,6 +245,15 @@ fn winograd_rejects_other_convolutions_and_wrong_buffers() {
         assert!(matches!(err, KernelError::NotWinograd(_)), "{err}");
     }
     let shape = ConvShape::new(1, 4, [8, 8], 4, [3, 3], [1, 1], [(1, 1); 2]).unwrap();
+    let mut dw = vec![0.0; strided.weight_len()];
+    let err = conv2d_backward_weight_winograd(
+        &vec![0.0; strided.input_len()],
+        &vec![0.0; strided.output_len()],
+        &strided,
+        &mut dw,
+    )
+    .unwrap_err();
+    assert!(matches!(err, KernelError::NotWinograd(_)), "{err}");
     let mut y = vec![0.0; shape.output_len()];
     let err = conv2d_forward_winograd(
         &vec![0.0; shape.input_len()],
