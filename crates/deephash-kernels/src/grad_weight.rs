@@ -46,7 +46,7 @@ pub fn conv2d_backward_weight(
     KernelError::check_len("input", shape.input_len(), input.len())?;
     KernelError::check_len("grad_output", shape.output_len(), grad_output.len())?;
     KernelError::check_len("grad_weight", shape.weight_len(), grad_weight.len())?;
-    if crate::winograd::winograd_preferred(shape) {
+    if crate::winograd::winograd_weight_gradient_preferred(shape) {
         return crate::conv2d_backward_weight_winograd(input, grad_output, shape, grad_weight);
     }
     let columns = shape.columns();

@@ -52,5 +52,5 @@ pub use grad_input::conv2d_backward_input;
 pub use grad_weight::conv2d_backward_weight;
 pub use max_pool::{PoolShape, max_pool2d_backward, max_pool2d_forward};
 pub use shape::ConvShape;
-pub use winograd::{conv2d_forward_winograd, winograd_applies};
+pub use winograd::{conv2d_forward_winograd, winograd_applies, winograd_preferred};
 pub use winograd_grad_weight::conv2d_backward_weight_winograd;

@@ -19,15 +19,16 @@ use crate::buffer::{SharedMut, grow};
 use crate::conv2d::check_lengths;
 use crate::simd::multiversion;
 use crate::winograd_tiles::{TileGrid, TileRun, chunk_stride, transform_input};
-use crate::winograd_transforms::{Block, LANES, filter, output_tiles};
+use crate::winograd_transforms::{Block, LANES, filter, filter_lanes, output_tiles};
 use crate::{ConvShape, Epilogue, KernelError};
 
-/// Bytes of `V` and `M` a chunk aims for (they are written and read once per chunk; L2 is
-/// 1 MiB per core on Zen 4, 1–2 MiB on recent Xeons).
-const CHUNK_BYTES: usize = 1024 * 1024;
-/// Tiles per chunk at least (the width of the 16 GEMMs) and at most.
-const MIN_CHUNK_TILES: usize = 32;
-const MAX_CHUNK_TILES: usize = 256;
+/// Tiles per chunk (the width of its 16 GEMMs), unless there are too few tiles for every
+/// thread: each GEMM packs its `U[ξ]` (`O × C`) again, so narrower chunks pay more for it;
+/// wider ones keep `V` and `M` (`16 · (C + O)` values per tile) further from the core.
+/// Measured on ResNet-18's layers (Zen 4, 2 threads, CPU time): 128 for up to 128 channels,
+/// 256 above (3–8 % less than 128 at 256 and 512 channels).
+const CHUNK_TILES: usize = 128;
+const WIDE_CHUNK_TILES: usize = 256;
 /// Aim for at least this many chunks per thread, so that rayon can balance the load.
 const CHUNKS_PER_THREAD: usize = 2;
 
@@ -52,14 +53,39 @@ pub fn winograd_applies(shape: &ConvShape) -> bool {
     shape.kernel == [3, 3] && shape.stride == [1, 1]
 }
 
-/// Whether `conv2d_forward` hands this convolution to [`conv2d_forward_winograd`]: it
-/// applies, `DEEPHASH_WINOGRAD=0` is not set (read once), and the channels are many enough
-/// for the transforms to cost little beside the 16 GEMMs.
-pub(crate) fn winograd_preferred(shape: &ConvShape) -> bool {
+/// Whether Winograd is on: `DEEPHASH_WINOGRAD=0` turns it off (read once per process), so that
+/// one binary can compare both paths.
+fn enabled() -> bool {
     static ENABLED: OnceLock<bool> = OnceLock::new();
-    let enabled =
-        *ENABLED.get_or_init(|| std::env::var("DEEPHASH_WINOGRAD").map_or(true, |v| v != "0"));
-    enabled && winograd_applies(shape) && shape.in_channels >= 16 && shape.out_channels >= 16
+    *ENABLED.get_or_init(|| std::env::var("DEEPHASH_WINOGRAD").map_or(true, |v| v != "0"))
+}
+
+/// Channels (input and output) from which Winograd beats im2col + GEMM: below, the GEMMs are
+/// too thin for the transforms to pay (the small CNN's 16–64-channel layers lost 10–45 %).
+const MIN_CHANNELS: usize = 64;
+/// Tiles from which the forward pays for its per-call filter transform (`16 · O · C` values):
+/// ResNet-18's 512-channel 7 × 7 layer lost at batch 4 (64 tiles), won at 16 (256 tiles).
+const MIN_FORWARD_TILES: usize = 160;
+/// Tiles from which the weight gradient pays for its `16 · O · C` sums per thread and their
+/// reduction: 1.3–1.6× from 784 tiles, even at 512 (512 channels, 7 × 7, batch 32), lost
+/// at 196–256.
+const MIN_WEIGHT_GRADIENT_TILES: usize = 500;
+
+/// Whether `conv2d_forward` (and through it the input gradient of a stride-1 same-size
+/// convolution) hands this convolution to [`conv2d_forward_winograd`].
+pub fn winograd_preferred(shape: &ConvShape) -> bool {
+    enabled() && worthwhile(shape, MIN_FORWARD_TILES)
+}
+
+/// Whether `conv2d_backward_weight` hands this convolution to the Winograd weight gradient.
+pub(crate) fn winograd_weight_gradient_preferred(shape: &ConvShape) -> bool {
+    enabled() && worthwhile(shape, MIN_WEIGHT_GRADIENT_TILES)
+}
+
+fn worthwhile(shape: &ConvShape, min_tiles: usize) -> bool {
+    winograd_applies(shape)
+        && shape.in_channels.min(shape.out_channels) >= MIN_CHANNELS
+        && TileGrid::new(shape).tiles() >= min_tiles
 }
 
 /// `output = act(conv2d(input, weight) + bias + residual)` in NCHW, as `conv2d_forward`,
@@ -95,9 +121,8 @@ pub fn conv2d_forward_winograd(
     Ok(())
 }
 
-/// Tiles per chunk: `V` and `M` (`16 · (C + O)` values per tile) within [`CHUNK_BYTES`],
-/// between [`MIN_CHUNK_TILES`] and [`MAX_CHUNK_TILES`], a multiple of 16, yet enough chunks
-/// for every thread. `DEEPHASH_WINOGRAD_TILES` sets it (for measurements).
+/// Tiles per chunk: [`CHUNK_TILES`] ([`WIDE_CHUNK_TILES`] from 512 channels in and out), fewer (a multiple of 16) when that leaves a thread
+/// without [`CHUNKS_PER_THREAD`] chunks. `DEEPHASH_WINOGRAD_TILES` sets it (for measurements).
 fn chunk_tiles(shape: &ConvShape, tiles: usize, threads: usize) -> usize {
     static FORCED: OnceLock<Option<usize>> = OnceLock::new();
     let forced = *FORCED.get_or_init(|| {
@@ -108,10 +133,10 @@ fn chunk_tiles(shape: &ConvShape, tiles: usize, threads: usize) -> usize {
     if let Some(n) = forced.filter(|&n| n > 0) {
         return n;
     }
-    let per_tile = 16 * 4 * (shape.in_channels + shape.out_channels);
-    let by_cache = (CHUNK_BYTES / per_tile).clamp(MIN_CHUNK_TILES, MAX_CHUNK_TILES);
     let by_threads = tiles.div_ceil(CHUNKS_PER_THREAD * threads.max(1));
-    by_cache.min(by_threads).max(16).next_multiple_of(16)
+    let wide = shape.in_channels + shape.out_channels >= 512;
+    let target = if wide { WIDE_CHUNK_TILES } else { CHUNK_TILES };
+    target.min(by_threads).max(16).next_multiple_of(16)
 }
 
 /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the filter `g = weight[o][c]`, into `u` (grown as needed).
@@ -119,16 +144,34 @@ fn transform_filters(weight: &[f32], shape: &ConvShape, u: &mut Vec<f32>) {
     let (outs, ins) = (shape.out_channels, shape.in_channels);
     grow(u, 16 * outs * ins);
     let dst = SharedMut(u.as_mut_ptr());
-    (0..outs).into_par_iter().for_each(|o| {
-        let dst = dst;
-        for c in 0..ins {
-            let g: &[f32; 9] = weight[(o * ins + c) * 9..][..9].try_into().unwrap();
-            for (xi, value) in filter(g).into_iter().enumerate() {
-                // SAFETY: in bounds (u holds 16 · O · C values); each o is one task's.
-                unsafe { *dst.0.add((xi * outs + o) * ins + c) = value };
-            }
+    (0..outs)
+        .into_par_iter()
+        .for_each(|o| filters_of(weight, o, [outs, ins], dst));
+}
+
+multiversion! {
+/// The transformed filters of output channel `o`, [`LANES`] input channels at a time.
+fn filters_of(weight: &[f32], o: usize, channels: [usize; 2], dst: SharedMut) {
+    let [outs, ins] = channels;
+    let row = |xi: usize, c: usize| (xi * outs + o) * ins + c;
+    let mut c = 0;
+    while c + LANES <= ins {
+        let src: &[f32; 9 * LANES] = weight[(o * ins + c) * 9..][..9 * LANES].try_into().unwrap();
+        let g: [Block; 9] = std::array::from_fn(|k| std::array::from_fn(|l| src[9 * l + k]));
+        for (xi, values) in filter_lanes(&g).iter().enumerate() {
+            // SAFETY: in bounds (u holds 16 · O · C values); output channel o is this task's.
+            unsafe { dst.slice(row(xi, c)..row(xi, c) + LANES) }.copy_from_slice(values);
         }
-    });
+        c += LANES;
+    }
+    for c in c..ins {
+        let g: &[f32; 9] = weight[(o * ins + c) * 9..][..9].try_into().unwrap();
+        for (xi, value) in filter(g).into_iter().enumerate() {
+            // SAFETY: as above.
+            unsafe { dst.slice(row(xi, c)..row(xi, c) + 1)[0] = value };
+        }
+    }
+}
 }
 
 /// The tiles `range`: input transform, 16 GEMMs, output transform with the epilogue.
@@ -200,10 +243,10 @@ fn write_output(
             let plane = (run.image * outs + o) * ho * wo;
             for b in (0..run.len).step_by(LANES) {
                 let col = o * stride + run.column + b;
-                let products: [Block; 16] = std::array::from_fn(|xi| {
-                    m[xi * matrix + col..][..LANES].try_into().unwrap()
+                let products: [&Block; 16] = std::array::from_fn(|xi| {
+                    (&m[xi * matrix + col..][..LANES]).try_into().unwrap()
                 });
-                let y = output_tiles(&products);
+                let y = output_tiles(products);
                 let x0 = 2 * (run.tx + b);
                 let width = (2 * (run.len - b).min(LANES)).min(wo - x0);
                 for i in 0..2 {
@@ -211,7 +254,7 @@ fn write_output(
                     if oy >= ho {
                         break;
                     }
-                    let row: [f32; 2 * LANES] = std::array::from_fn(|x| y[2 * i + x % 2][x / 2] + bias);
+                    let row = interleave(&y[2 * i], &y[2 * i + 1], bias);
                     let at = plane + oy * wo + x0;
                     // SAFETY: these pixels lie in the output and belong to this chunk's tiles.
                     let dst = unsafe { out.slice(at..at + width) };
@@ -232,4 +275,16 @@ fn write_output(
         }
     }
 }
+}
+
+/// `[a₀ + bias, b₀ + bias, a₁ + bias, b₁ + bias, …]`: the even and odd output columns of a
+/// row of tiles, in pixel order.
+#[inline(always)]
+fn interleave(a: &Block, b: &Block, bias: f32) -> [f32; 2 * LANES] {
+    let mut row = [0.0; 2 * LANES];
+    for (pair, (x, y)) in row.chunks_exact_mut(2).zip(a.iter().zip(b)) {
+        pair[0] = x + bias;
+        pair[1] = y + bias;
+    }
+    row
 }

@@ -36,6 +36,9 @@ struct Scratch {
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    /// The per-range sums of the calling thread's last call, kept so that the next call does
+    /// not fault in fresh pages (taken out during a call: a nested call allocates its own).
+    static SUMS: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The weight gradient `[O, C, 3, 3]` of a convolution [`winograd_applies`] to, from its input
@@ -59,13 +62,16 @@ pub fn conv2d_backward_weight_winograd(
     let ranges = rayon::current_num_threads().clamp(1, tiles.div_ceil(MIN_RANGE_TILES));
     let bounds = |i: usize| i * tiles / ranges;
     let size = 16 * shape.out_channels * shape.in_channels;
-    // Zeroed pages from the allocator (calloc) cost no pass: the first GEMMs overwrite them.
-    let mut sums: Vec<Vec<f32>> = (0..ranges).map(|_| vec![0.0; size]).collect();
+    // Reused buffers need no zeroing: the first GEMMs of each range overwrite them.
+    let mut sums = SUMS.with_borrow_mut(std::mem::take);
+    sums.resize_with(ranges, Vec::new);
     sums.par_iter_mut().enumerate().for_each(|(i, sum)| {
+        grow(sum, size);
         let range = bounds(i)..bounds(i + 1);
-        accumulate(input, grad_output, shape, &grid, range, sum);
+        accumulate(input, grad_output, shape, &grid, range, &mut sum[..size]);
     });
     transform_back(shape, &sums, grad_weight);
+    SUMS.with_borrow_mut(|s| *s = sums);
     Ok(())
 }
 

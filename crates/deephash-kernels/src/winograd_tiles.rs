@@ -191,13 +191,12 @@ mod tests {
             for (ty, tx) in [(0, 0), (1, 0), (2, 1), (0, 2), (2, 9)] {
                 let mut d = [ZERO; 16];
                 gather(&plane, [h, w], [pad, pad], ty, tx, &mut d);
-                for l in 0..LANES {
-                    for r in 0..4 {
-                        for k in 0..4 {
-                            let y = (2 * ty + r) as isize - pad as isize;
-                            let x = (2 * (tx + l) + k) as isize - pad as isize;
-                            assert_eq!(d[4 * r + k][l], at(y, x), "pad {pad} tile {ty},{tx}+{l}");
-                        }
+                for (i, lanes) in d.iter().enumerate() {
+                    let (r, k) = (i / 4, i % 4);
+                    for (l, value) in lanes.iter().enumerate() {
+                        let y = (2 * ty + r) as isize - pad as isize;
+                        let x = (2 * (tx + l) + k) as isize - pad as isize;
+                        assert_eq!(*value, at(y, x), "pad {pad} tile {ty},{tx}+{l}");
                     }
                 }
             }

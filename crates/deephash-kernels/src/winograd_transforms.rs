@@ -78,11 +78,11 @@ fn at(m: [&Block; 4]) -> [Block; 2] {
 
 /// `Aᵀ m A` of [`LANES`] 4 × 4 products, into the 2 × 2 outputs `y[2 · row + column]`.
 #[inline(always)]
-pub(crate) fn output_tiles(m: &[Block; 16]) -> [Block; 4] {
-    // s[2 · i + k]... first Aᵀ over the rows: s[i][k] for i in 0..2, k in 0..4.
+pub(crate) fn output_tiles(m: [&Block; 16]) -> [Block; 4] {
+    // Aᵀ over the columns first: s[4 · i + k] = (Aᵀ m)[i][k] for i in 0..2, k in 0..4.
     let mut s = [ZERO; 8];
     for k in 0..4 {
-        let col = at([&m[k], &m[4 + k], &m[8 + k], &m[12 + k]]);
+        let col = at([m[k], m[4 + k], m[8 + k], m[12 + k]]);
         s[k] = col[0];
         s[4 + k] = col[1];
     }
@@ -100,6 +100,26 @@ pub(crate) fn filter(g: &[f32; 9]) -> [f32; 16] {
     let mut u = [0.0; 16];
     for i in 0..4 {
         let row = g1(cols[0][i], cols[1][i], cols[2][i]);
+        u[4 * i..4 * i + 4].copy_from_slice(&row);
+    }
+    u
+}
+
+/// [`filter`] of [`LANES`] filters at once (`g[3 · row + column][lane]`).
+#[inline(always)]
+pub(crate) fn filter_lanes(g: &[Block; 9]) -> [Block; 16] {
+    let g1 = |a: &Block, b: &Block, c: &Block| {
+        [
+            *a,
+            lanes(|l| 0.5 * (a[l] + b[l] + c[l])),
+            lanes(|l| 0.5 * (a[l] - b[l] + c[l])),
+            *c,
+        ]
+    };
+    let cols: [[Block; 4]; 3] = std::array::from_fn(|k| g1(&g[k], &g[3 + k], &g[6 + k]));
+    let mut u = [ZERO; 16];
+    for i in 0..4 {
+        let row = g1(&cols[0][i], &cols[1][i], &cols[2][i]);
         u[4 * i..4 * i + 4].copy_from_slice(&row);
     }
     u
@@ -173,8 +193,12 @@ mod tests {
             let mut v = [ZERO; 16];
             input_tiles(&std::array::from_fn(|i| lane0(d[i])), &mut v);
             let u = filter(&g);
+            let many = filter_lanes(&std::array::from_fn(|k| lane0(g[k])));
+            for (one, all) in u.iter().zip(&many) {
+                assert_eq!([*one, 2.0 * one], [all[0], all[LANES - 1]]);
+            }
             let m: [Block; 16] = std::array::from_fn(|i| lanes(|l| u[i] * v[i][l]));
-            let y = output_tiles(&m);
+            let y = output_tiles(std::array::from_fn(|i| &m[i]));
             for (oy, ox) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
                 let want: f32 = (0..9)
                     .map(|k| g[k] * d[4 * (oy + k / 3) + ox + k % 3])

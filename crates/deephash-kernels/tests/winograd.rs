@@ -13,6 +13,7 @@ use common::{Rng, at_every_simd_level, conv_reference, gradients_reference};
 use deephash_kernels::{
     Activation, ConvShape, Epilogue, KernelError, conv2d_backward_input, conv2d_backward_weight,
     conv2d_backward_weight_winograd, conv2d_forward, conv2d_forward_winograd, winograd_applies,
+    winograd_preferred,
 };
 
 fn assert_close(what: &str, shape: &ConvShape, got: &[f32], want: impl Fn(usize) -> f64) {
@@ -192,7 +193,7 @@ fn input_gradient(batch: usize, [c, o]: [usize; 2], side: [usize; 2], rng: &mut 
         &mut by_winograd,
     )
     .unwrap();
-    if c >= 16 && o >= 16 && std::env::var("DEEPHASH_WINOGRAD").as_deref() != Ok("0") {
+    if winograd_preferred(&transposed) {
         assert_eq!(dx, by_winograd, "dX by Winograd");
     }
 }
@@ -221,7 +222,11 @@ fn winograd_matches_the_definition_at_every_simd_level() {
             forward(case, &mut rng);
             weight_gradient(case, &mut rng);
         }
-        input_gradient(3, [16, 20], [7, 7], &mut rng);
+        // Large enough for conv2d_forward to choose Winograd (unless DEEPHASH_WINOGRAD=0).
+        let dispatched = ConvShape::new(4, 70, [14, 13], 64, [3, 3], [1, 1], [(1, 1); 2]).unwrap();
+        let off = std::env::var("DEEPHASH_WINOGRAD").is_ok_and(|v| v == "0");
+        assert_eq!(winograd_preferred(&dispatched), !off);
+        input_gradient(4, [64, 70], [14, 13], &mut rng);
         input_gradient(1, [24, 17], [10, 9], &mut rng);
         input_gradient(2, [5, 9], [6, 6], &mut rng);
     });
