@@ -2,6 +2,9 @@
 //! builds its tile's im2col block in a per-thread buffer (reused, never reallocated once
 //! grown), multiplies it by the weight matrix `[O, C·kh·kw]` with `gemm` on one thread, and
 //! writes the result with the fused epilogue.
+//!
+//! 3 × 3 stride-1 convolutions with enough channels and tiles go to Winograd's F(2×2, 3×3)
+//! instead ([`crate::conv2d_forward_winograd`], [`crate::winograd_preferred`]).
 
 use std::cell::RefCell;
 

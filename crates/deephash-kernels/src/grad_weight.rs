@@ -5,6 +5,9 @@
 //! (im2col tile, output-gradient tile, one accumulating GEMM) into its own `O × depth`
 //! accumulator, and the accumulators are summed at the end. The split depends only on the
 //! thread count, so the result is the same from run to run.
+//!
+//! The 3 × 3 stride-1 convolutions where Winograd measured faster go to
+//! [`crate::conv2d_backward_weight_winograd`] instead (see `winograd.rs` for which).
 
 use std::cell::RefCell;
 

@@ -4,6 +4,14 @@
 //!   one im2col + GEMM over the whole batch, split into column tiles that run in parallel with
 //!   rayon; the bias, an optional residual and the activation are applied while the tile is
 //!   written out ([`Epilogue`]).
+//! - [`conv2d_forward_winograd`]: the 3 × 3 stride-1 convolutions by Winograd's F(2×2, 3×3)
+//!   (16 multiplications per 2 × 2 output tile instead of 36: filters transformed per call,
+//!   tiles in parallel chunks, 16 GEMMs per chunk, the same fused epilogue);
+//!   [`conv2d_forward`] hands it the shapes where it measured faster ([`winograd_preferred`]:
+//!   64 channels or more in and out, enough tiles), and with it the input gradient of those
+//!   layers. [`conv2d_backward_weight_winograd`]: their weight gradient by F(3×3, 2×2) (16
+//!   GEMMs whose inner dimension is the tiles). `DEEPHASH_WINOGRAD=0` (read once) turns both
+//!   off, so that one binary compares the paths.
 //! - Its gradients, for training: [`conv2d_backward_weight`] (one GEMM over the batch-folded
 //!   columns, `dY × im2col(X)ᵀ`), [`conv2d_backward_input`] (`Wᵀ × dY` per tile, scattered
 //!   back by col2im) and [`conv2d_backward_bias`] (a reduction).

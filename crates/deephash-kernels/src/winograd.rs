@@ -63,6 +63,12 @@ fn enabled() -> bool {
 /// Channels (input and output) from which Winograd beats im2col + GEMM: below, the GEMMs are
 /// too thin for the transforms to pay (the small CNN's 16–64-channel layers lost 10–45 %).
 const MIN_CHANNELS: usize = 64;
+/// Below 14 × 14 outputs a row holds few tiles, so most lanes of the transforms' 16-tile
+/// blocks idle (4 of 16 at 7 × 7) and the last tiles stick out of odd maps: Winograd only
+/// pays from this many channels there (the small CNN's 64-channel 7 × 7 layer lost 40 %,
+/// ResNet-18's 512-channel one won 9–17 %).
+const MIN_SMALL_MAP_CHANNELS: usize = 256;
+const SMALL_MAP: usize = 14;
 /// Tiles from which the forward pays for its per-call filter transform (`16 · O · C` values):
 /// ResNet-18's 512-channel 7 × 7 layer lost at batch 4 (64 tiles), won at 16 (256 tiles).
 const MIN_FORWARD_TILES: usize = 160;
@@ -83,8 +89,11 @@ pub(crate) fn winograd_weight_gradient_preferred(shape: &ConvShape) -> bool {
 }
 
 fn worthwhile(shape: &ConvShape, min_tiles: usize) -> bool {
+    let channels = shape.in_channels.min(shape.out_channels);
+    let small_map = shape.out_hw[0].min(shape.out_hw[1]) < SMALL_MAP;
     winograd_applies(shape)
-        && shape.in_channels.min(shape.out_channels) >= MIN_CHANNELS
+        && channels >= MIN_CHANNELS
+        && (!small_map || channels >= MIN_SMALL_MAP_CHANNELS)
         && TileGrid::new(shape).tiles() >= min_tiles
 }
 
