@@ -11,7 +11,8 @@
 //!   64 channels or more in and out, enough tiles), and with it the input gradient of those
 //!   layers. [`conv2d_backward_weight_winograd`]: their weight gradient by F(3×3, 2×2) (16
 //!   GEMMs whose inner dimension is the tiles). `DEEPHASH_WINOGRAD=0` (read once) turns both
-//!   off, so that one binary compares the paths.
+//!   off, so that one binary compares the paths; `DEEPHASH_WINOGRAD=all` uses them for every
+//!   3 × 3 stride-1 convolution, whatever its size (to run small test networks through them).
 //! - Its gradients, for training: [`conv2d_backward_weight`] (one GEMM over the batch-folded
 //!   columns, `dY × im2col(X)ᵀ`), [`conv2d_backward_input`] (`Wᵀ × dY` per tile, scattered
 //!   back by col2im) and [`conv2d_backward_bias`] (a reduction).

@@ -53,11 +53,24 @@ pub fn winograd_applies(shape: &ConvShape) -> bool {
     shape.kernel == [3, 3] && shape.stride == [1, 1]
 }
 
-/// Whether Winograd is on: `DEEPHASH_WINOGRAD=0` turns it off (read once per process), so that
-/// one binary can compare both paths.
-fn enabled() -> bool {
-    static ENABLED: OnceLock<bool> = OnceLock::new();
-    *ENABLED.get_or_init(|| std::env::var("DEEPHASH_WINOGRAD").map_or(true, |v| v != "0"))
+/// When Winograd runs, from `DEEPHASH_WINOGRAD` (read once per process): `0` never (so that
+/// one binary can compare both paths), `all` for every convolution it applies to whatever the
+/// size (so that the network tests can run their small fixtures through it), anything else
+/// or unset where it measured faster.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Off,
+    Measured,
+    All,
+}
+
+fn mode() -> Mode {
+    static MODE: OnceLock<Mode> = OnceLock::new();
+    *MODE.get_or_init(|| match std::env::var("DEEPHASH_WINOGRAD").as_deref() {
+        Ok("0") => Mode::Off,
+        Ok("all") => Mode::All,
+        _ => Mode::Measured,
+    })
 }
 
 /// Channels (input and output) from which Winograd beats im2col + GEMM: below, the GEMMs are
@@ -80,12 +93,20 @@ const MIN_WEIGHT_GRADIENT_TILES: usize = 500;
 /// Whether `conv2d_forward` (and through it the input gradient of a stride-1 same-size
 /// convolution) hands this convolution to [`conv2d_forward_winograd`].
 pub fn winograd_preferred(shape: &ConvShape) -> bool {
-    enabled() && worthwhile(shape, MIN_FORWARD_TILES)
+    chosen(shape, MIN_FORWARD_TILES)
 }
 
 /// Whether `conv2d_backward_weight` hands this convolution to the Winograd weight gradient.
 pub(crate) fn winograd_weight_gradient_preferred(shape: &ConvShape) -> bool {
-    enabled() && worthwhile(shape, MIN_WEIGHT_GRADIENT_TILES)
+    chosen(shape, MIN_WEIGHT_GRADIENT_TILES)
+}
+
+fn chosen(shape: &ConvShape, min_tiles: usize) -> bool {
+    match mode() {
+        Mode::Off => false,
+        Mode::All => winograd_applies(shape),
+        Mode::Measured => worthwhile(shape, min_tiles),
+    }
 }
 
 fn worthwhile(shape: &ConvShape, min_tiles: usize) -> bool {

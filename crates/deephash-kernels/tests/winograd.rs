@@ -226,6 +226,8 @@ fn winograd_matches_the_definition_at_every_simd_level() {
         let dispatched = ConvShape::new(4, 70, [14, 14], 64, [3, 3], [1, 1], [(1, 1); 2]).unwrap();
         let off = std::env::var("DEEPHASH_WINOGRAD").is_ok_and(|v| v == "0");
         assert_eq!(winograd_preferred(&dispatched), !off);
+        let strided = ConvShape::new(4, 70, [14, 14], 64, [3, 3], [2, 2], [(1, 1); 2]).unwrap();
+        assert!(!winograd_preferred(&strided));
         input_gradient(4, [64, 70], [14, 14], &mut rng);
         input_gradient(1, [24, 17], [10, 9], &mut rng);
         input_gradient(2, [5, 9], [6, 6], &mut rng);
