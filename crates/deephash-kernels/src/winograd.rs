@@ -78,9 +78,11 @@ fn mode() -> Mode {
 const MIN_CHANNELS: usize = 64;
 /// Below 14 × 14 outputs a row holds few tiles, so most lanes of the transforms' 16-tile
 /// blocks idle (4 of 16 at 7 × 7) and the last tiles stick out of odd maps: Winograd only
-/// pays from this many channels there (the small CNN's 64-channel 7 × 7 layer lost 40 %,
-/// ResNet-18's 512-channel one won 9–17 %).
+/// pays there from this many channels (the small CNN's 64-channel 7 × 7 layer lost 40 %,
+/// ResNet-18's 512-channel one won 9–17 % at batch 32) and this many tiles (that layer was
+/// even by CPU time and lost up to 14 % by wall time at batch 16, 256 tiles).
 const MIN_SMALL_MAP_CHANNELS: usize = 256;
+const MIN_SMALL_MAP_TILES: usize = 400;
 const SMALL_MAP: usize = 14;
 /// Tiles from which the forward pays for its per-call filter transform (`16 · O · C` values):
 /// ResNet-18's 512-channel 7 × 7 layer lost at batch 4 (64 tiles), won at 16 (256 tiles).
@@ -112,10 +114,11 @@ fn chosen(shape: &ConvShape, min_tiles: usize) -> bool {
 fn worthwhile(shape: &ConvShape, min_tiles: usize) -> bool {
     let channels = shape.in_channels.min(shape.out_channels);
     let small_map = shape.out_hw[0].min(shape.out_hw[1]) < SMALL_MAP;
+    let tiles = TileGrid::new(shape).tiles();
     winograd_applies(shape)
         && channels >= MIN_CHANNELS
-        && (!small_map || channels >= MIN_SMALL_MAP_CHANNELS)
-        && TileGrid::new(shape).tiles() >= min_tiles
+        && tiles >= min_tiles
+        && (!small_map || (channels >= MIN_SMALL_MAP_CHANNELS && tiles >= MIN_SMALL_MAP_TILES))
 }
 
 /// `output = act(conv2d(input, weight) + bias + residual)` in NCHW, as `conv2d_forward`,
