@@ -321,3 +321,50 @@ fn interleave(a: &Block, b: &Block, bias: f32) -> [f32; 2 * LANES] {
     }
     row
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(batch: usize, channels: usize, side: usize) -> ConvShape {
+        ConvShape::new(
+            batch,
+            channels,
+            [side; 2],
+            channels,
+            [3, 3],
+            [1, 1],
+            [(1, 1); 2],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_measured_winners_are_chosen_and_the_losers_not() {
+        let forward = |s: &ConvShape| worthwhile(s, MIN_FORWARD_TILES);
+        let grad = |s: &ConvShape| worthwhile(s, MIN_WEIGHT_GRADIENT_TILES);
+        // ResNet-18 at batch 32: every stride-1 3 x 3 layer, both directions.
+        for (c, side) in [(64, 56), (128, 28), (256, 14), (512, 7)] {
+            assert!(
+                forward(&shape(32, c, side)) && grad(&shape(32, c, side)),
+                "{c}@{side}"
+            );
+        }
+        // At batch 16, layer4 (256 tiles) keeps im2col, the others do not.
+        assert!(!forward(&shape(16, 512, 7)) && !grad(&shape(16, 512, 7)));
+        assert!(forward(&shape(16, 256, 14)) && grad(&shape(16, 256, 14)));
+        // The small CNN (batch 80, 16-64 channels): never.
+        for (c, side) in [(16, 28), (32, 14), (64, 7)] {
+            assert!(
+                !forward(&shape(80, c, side)) && !grad(&shape(80, c, side)),
+                "{c}@{side}"
+            );
+        }
+        // Few tiles: batch 1 at 14 x 14 (49 tiles); dW needs more tiles than the forward.
+        assert!(!forward(&shape(1, 256, 14)));
+        assert!(forward(&shape(1, 128, 28)) && !grad(&shape(1, 128, 28)));
+        // Not 3 x 3 stride 1.
+        let strided = ConvShape::new(32, 64, [56; 2], 64, [3, 3], [2, 2], [(1, 1); 2]).unwrap();
+        assert!(!forward(&strided));
+    }
+}
