@@ -2,6 +2,9 @@
 //! builds its tile's im2col block in a per-thread buffer (reused, never reallocated once
 //! grown), multiplies it by the weight matrix `[O, C·kh·kw]` with `gemm` on one thread, and
 //! writes the result with the fused epilogue.
+//!
+//! 3 × 3 stride-1 convolutions with enough channels and tiles go to Winograd's F(2×2, 3×3)
+//! instead ([`crate::conv2d_forward_winograd`], [`crate::winograd_preferred`]).
 
 use std::cell::RefCell;
 
@@ -37,6 +40,9 @@ pub fn conv2d_forward(
     epilogue: &Epilogue<'_>,
     output: &mut [f32],
 ) -> Result<(), KernelError> {
+    if crate::winograd::winograd_preferred(shape) {
+        return crate::conv2d_forward_winograd(input, weight, shape, epilogue, output);
+    }
     check_lengths(input, weight, shape, epilogue, output)?;
     let columns = shape.columns();
     let per_tile = tile_columns_aligned(shape, rayon::current_num_threads(), GEMM_ROWS);
@@ -110,7 +116,7 @@ fn run_tile(
     }
 }
 
-fn check_lengths(
+pub(crate) fn check_lengths(
     input: &[f32],
     weight: &[f32],
     shape: &ConvShape,

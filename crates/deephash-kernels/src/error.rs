@@ -16,6 +16,10 @@ pub enum KernelError {
         /// The length given.
         actual: usize,
     },
+    /// The Winograd convolution was asked for a convolution it does not compute (only 3 × 3,
+    /// stride 1).
+    #[error("not a 3 x 3 stride-1 convolution (Winograd F(2x2, 3x3)): {0}")]
+    NotWinograd(String),
     /// A kernel was asked to run with vector instructions this CPU lacks.
     #[error("this CPU does not support the {0:?} instruction set")]
     UnsupportedSimdLevel(crate::simd::SimdLevel),

@@ -5,6 +5,9 @@
 //! (im2col tile, output-gradient tile, one accumulating GEMM) into its own `O × depth`
 //! accumulator, and the accumulators are summed at the end. The split depends only on the
 //! thread count, so the result is the same from run to run.
+//!
+//! The 3 × 3 stride-1 convolutions where Winograd measured faster go to
+//! [`crate::conv2d_backward_weight_winograd`] instead (see `winograd.rs` for which).
 
 use std::cell::RefCell;
 
@@ -46,6 +49,9 @@ pub fn conv2d_backward_weight(
     KernelError::check_len("input", shape.input_len(), input.len())?;
     KernelError::check_len("grad_output", shape.output_len(), grad_output.len())?;
     KernelError::check_len("grad_weight", shape.weight_len(), grad_weight.len())?;
+    if crate::winograd::winograd_weight_gradient_preferred(shape) {
+        return crate::conv2d_backward_weight_winograd(input, grad_output, shape, grad_weight);
+    }
     let columns = shape.columns();
     let chunks = rayon::current_num_threads().clamp(1, columns.div_ceil(MIN_TILE_COLUMNS));
     let bounds = |i: usize| i * columns / chunks;

@@ -4,6 +4,15 @@
 //!   one im2col + GEMM over the whole batch, split into column tiles that run in parallel with
 //!   rayon; the bias, an optional residual and the activation are applied while the tile is
 //!   written out ([`Epilogue`]).
+//! - [`conv2d_forward_winograd`]: the 3 × 3 stride-1 convolutions by Winograd's F(2×2, 3×3)
+//!   (16 multiplications per 2 × 2 output tile instead of 36: filters transformed per call,
+//!   tiles in parallel chunks, 16 GEMMs per chunk, the same fused epilogue);
+//!   [`conv2d_forward`] hands it the shapes where it measured faster ([`winograd_preferred`]:
+//!   64 channels or more in and out, enough tiles), and with it the input gradient of those
+//!   layers. [`conv2d_backward_weight_winograd`]: their weight gradient by F(3×3, 2×2) (16
+//!   GEMMs whose inner dimension is the tiles). `DEEPHASH_WINOGRAD=0` (read once) turns both
+//!   off, so that one binary compares the paths; `DEEPHASH_WINOGRAD=all` uses them for every
+//!   3 × 3 stride-1 convolution, whatever its size (to run small test networks through them).
 //! - Its gradients, for training: [`conv2d_backward_weight`] (one GEMM over the batch-folded
 //!   columns, `dY × im2col(X)ᵀ`), [`conv2d_backward_input`] (`Wᵀ × dY` per tile, scattered
 //!   back by col2im) and [`conv2d_backward_bias`] (a reduction).
@@ -37,6 +46,10 @@ mod output_tile;
 mod shape;
 pub mod simd;
 mod tiles;
+mod winograd;
+mod winograd_grad_weight;
+mod winograd_tiles;
+mod winograd_transforms;
 
 pub use batch_norm::{NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward};
 pub use conv2d::conv2d_forward;
@@ -48,3 +61,5 @@ pub use grad_input::conv2d_backward_input;
 pub use grad_weight::conv2d_backward_weight;
 pub use max_pool::{PoolShape, max_pool2d_backward, max_pool2d_forward};
 pub use shape::ConvShape;
+pub use winograd::{conv2d_forward_winograd, winograd_applies, winograd_preferred};
+pub use winograd_grad_weight::conv2d_backward_weight_winograd;

@@ -4,43 +4,8 @@
 
 mod common;
 
-use common::{Rng, at_every_simd_level, epilogue_reference};
+use common::{Rng, at_every_simd_level, conv_reference as reference};
 use deephash_kernels::{Activation, ConvShape, Epilogue, KernelError, conv2d_forward};
-
-/// The convolution by its definition, in f64.
-fn reference(input: &[f32], weight: &[f32], s: &ConvShape, e: &Epilogue<'_>) -> Vec<f32> {
-    let [h, w] = s.in_hw;
-    let [kh, kw] = s.kernel;
-    let [ho, wo] = s.out_hw;
-    let mut out = vec![0.0; s.output_len()];
-    for n in 0..s.batch {
-        for o in 0..s.out_channels {
-            for oy in 0..ho {
-                for ox in 0..wo {
-                    let mut acc = e.bias.map_or(0.0, |b| b[o] as f64);
-                    for c in 0..s.in_channels {
-                        for ky in 0..kh {
-                            for kx in 0..kw {
-                                let iy = (oy * s.stride[0] + ky) as isize - s.pad_start[0] as isize;
-                                let ix = (ox * s.stride[1] + kx) as isize - s.pad_start[1] as isize;
-                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
-                                    continue;
-                                }
-                                let x = input
-                                    [((n * s.in_channels + c) * h + iy as usize) * w + ix as usize];
-                                let k = weight[((o * s.in_channels + c) * kh + ky) * kw + kx];
-                                acc += x as f64 * k as f64;
-                            }
-                        }
-                    }
-                    let at = ((n * s.out_channels + o) * ho + oy) * wo + ox;
-                    out[at] = epilogue_reference(acc, e, at);
-                }
-            }
-        }
-    }
-    out
-}
 
 struct Case {
     batch: usize,

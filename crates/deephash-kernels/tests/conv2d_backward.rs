@@ -5,47 +5,10 @@
 
 mod common;
 
-use common::{Rng, at_every_simd_level};
+use common::{Rng, at_every_simd_level, gradients_reference as reference};
 use deephash_kernels::{
     ConvShape, KernelError, conv2d_backward_bias, conv2d_backward_input, conv2d_backward_weight,
 };
-
-/// `(dX, dW, dB)` of `Σ dY · conv(X, W)` by the definition, accumulated in f64.
-fn reference(x: &[f32], w: &[f32], dy: &[f32], s: &ConvShape) -> [Vec<f64>; 3] {
-    let [h, wd] = s.in_hw;
-    let [kh, kw] = s.kernel;
-    let [ho, wo] = s.out_hw;
-    let (c_in, c_out) = (s.in_channels, s.out_channels);
-    let mut dx = vec![0.0; s.input_len()];
-    let mut dw = vec![0.0; s.weight_len()];
-    let mut db = vec![0.0; c_out];
-    for n in 0..s.batch {
-        for o in 0..c_out {
-            for oy in 0..ho {
-                for ox in 0..wo {
-                    let g = dy[((n * c_out + o) * ho + oy) * wo + ox] as f64;
-                    db[o] += g;
-                    for c in 0..c_in {
-                        for ky in 0..kh {
-                            for kx in 0..kw {
-                                let iy = (oy * s.stride[0] + ky) as isize - s.pad_start[0] as isize;
-                                let ix = (ox * s.stride[1] + kx) as isize - s.pad_start[1] as isize;
-                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= wd as isize {
-                                    continue;
-                                }
-                                let xi = ((n * c_in + c) * h + iy as usize) * wd + ix as usize;
-                                let wi = ((o * c_in + c) * kh + ky) * kw + kx;
-                                dx[xi] += g * w[wi] as f64;
-                                dw[wi] += g * x[xi] as f64;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    [dx, dw, db]
-}
 
 fn assert_close(what: &str, shape: &ConvShape, got: &[f32], want: &[f64]) {
     let scale = want.iter().fold(1.0f64, |m, v| m.max(v.abs()));

@@ -1,8 +1,9 @@
-//! What the kernel tests share: a deterministic generator of test values, and a walk over the
-//! instruction-set levels of the kernels' own loops.
+//! What the kernel tests share: a deterministic generator of test values, a walk over the
+//! instruction-set levels of the kernels' own loops, and the convolution and its gradients by
+//! their definitions (in f64).
 
 use deephash_kernels::simd::{SimdLevel, force_simd_level};
-use deephash_kernels::{Activation, Epilogue};
+use deephash_kernels::{Activation, ConvShape, Epilogue};
 
 /// A small deterministic generator (xorshift), values in [-1, 1).
 pub struct Rng(pub u64);
@@ -43,4 +44,78 @@ pub fn epilogue_reference(acc: f64, e: &Epilogue<'_>, at: usize) -> f32 {
         Activation::Relu => y.max(0.0),
         Activation::Relu6 => y.clamp(0.0, 6.0),
     }) as f32
+}
+
+/// The convolution by its definition, in f64.
+#[allow(dead_code)] // used by the convolution tests only
+pub fn conv_reference(input: &[f32], weight: &[f32], s: &ConvShape, e: &Epilogue<'_>) -> Vec<f32> {
+    let [h, w] = s.in_hw;
+    let [kh, kw] = s.kernel;
+    let [ho, wo] = s.out_hw;
+    let mut out = vec![0.0; s.output_len()];
+    for n in 0..s.batch {
+        for o in 0..s.out_channels {
+            for oy in 0..ho {
+                for ox in 0..wo {
+                    let mut acc = e.bias.map_or(0.0, |b| b[o] as f64);
+                    for c in 0..s.in_channels {
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let iy = (oy * s.stride[0] + ky) as isize - s.pad_start[0] as isize;
+                                let ix = (ox * s.stride[1] + kx) as isize - s.pad_start[1] as isize;
+                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                    continue;
+                                }
+                                let x = input
+                                    [((n * s.in_channels + c) * h + iy as usize) * w + ix as usize];
+                                let k = weight[((o * s.in_channels + c) * kh + ky) * kw + kx];
+                                acc += x as f64 * k as f64;
+                            }
+                        }
+                    }
+                    let at = ((n * s.out_channels + o) * ho + oy) * wo + ox;
+                    out[at] = epilogue_reference(acc, e, at);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `(dX, dW, dB)` of `Σ dY · conv(X, W)` by the definition, accumulated in f64.
+#[allow(dead_code)] // used by the convolution tests only
+pub fn gradients_reference(x: &[f32], w: &[f32], dy: &[f32], s: &ConvShape) -> [Vec<f64>; 3] {
+    let [h, wd] = s.in_hw;
+    let [kh, kw] = s.kernel;
+    let [ho, wo] = s.out_hw;
+    let (c_in, c_out) = (s.in_channels, s.out_channels);
+    let mut dx = vec![0.0; s.input_len()];
+    let mut dw = vec![0.0; s.weight_len()];
+    let mut db = vec![0.0; c_out];
+    for n in 0..s.batch {
+        for o in 0..c_out {
+            for oy in 0..ho {
+                for ox in 0..wo {
+                    let g = dy[((n * c_out + o) * ho + oy) * wo + ox] as f64;
+                    db[o] += g;
+                    for c in 0..c_in {
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let iy = (oy * s.stride[0] + ky) as isize - s.pad_start[0] as isize;
+                                let ix = (ox * s.stride[1] + kx) as isize - s.pad_start[1] as isize;
+                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= wd as isize {
+                                    continue;
+                                }
+                                let xi = ((n * c_in + c) * h + iy as usize) * wd + ix as usize;
+                                let wi = ((o * c_in + c) * kh + ky) * kw + kx;
+                                dx[xi] += g * w[wi] as f64;
+                                dw[wi] += g * x[xi] as f64;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    [dx, dw, db]
 }

@@ -1,0 +1,370 @@
+//! The forward 3 × 3 stride-1 convolution by Winograd's F(2×2, 3×3): 16 multiplications per
+//! 2 × 2 output tile and input/output channel pair instead of 36 (see
+//! [`crate::winograd_transforms`]).
+//!
+//! Per call the filters are transformed once into `U[ξ][O][C]` (ξ = the 16 positions of a
+//! transformed tile). The tiles ([`crate::winograd_tiles`]) are cut into chunks that run in
+//! parallel with rayon; each chunk transforms its input tiles into a per-thread
+//! `V[ξ][C][tiles]`, multiplies `M[ξ] = U[ξ] × V[ξ]` (16 GEMMs on one thread each), and
+//! transforms `M` back to 2 × 2 outputs, adding the bias and residual and applying the
+//! activation as it writes them to the NCHW output.
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use gemm::{Parallelism, gemm};
+use rayon::prelude::*;
+
+use crate::buffer::{SharedMut, grow};
+use crate::conv2d::check_lengths;
+use crate::simd::multiversion;
+use crate::winograd_tiles::{TileGrid, TileRun, chunk_stride, transform_input};
+use crate::winograd_transforms::{Block, LANES, filter, filter_lanes, output_tiles};
+use crate::{ConvShape, Epilogue, KernelError};
+
+/// Tiles per chunk (the width of its 16 GEMMs), unless there are too few tiles for every
+/// thread: each GEMM packs its `U[ξ]` (`O × C`) again, so narrower chunks pay more for it;
+/// wider ones keep `V` and `M` (`16 · (C + O)` values per tile) further from the core.
+/// Measured on ResNet-18's layers (Zen 4, 2 threads, CPU time): 128 for up to 128 channels,
+/// 256 above (3–8 % less than 128 at 256 and 512 channels).
+const CHUNK_TILES: usize = 128;
+const WIDE_CHUNK_TILES: usize = 256;
+/// Aim for at least this many chunks per thread, so that rayon can balance the load.
+const CHUNKS_PER_THREAD: usize = 2;
+
+/// Per-thread working memory, kept between calls so that no chunk allocates.
+#[derive(Default)]
+struct Scratch {
+    v: Vec<f32>,
+    m: Vec<f32>,
+    runs: Vec<TileRun>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    /// The transformed filters of the calling thread's last call (taken out during a call, so
+    /// that a nested call on the same thread allocates its own).
+    static FILTERS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether [`conv2d_forward_winograd`] computes this convolution: a 3 × 3 kernel, stride 1
+/// (any padding; dilation and groups are always 1 in [`ConvShape`]).
+pub fn winograd_applies(shape: &ConvShape) -> bool {
+    shape.kernel == [3, 3] && shape.stride == [1, 1]
+}
+
+/// When Winograd runs, from `DEEPHASH_WINOGRAD` (read once per process): `0` never (so that
+/// one binary can compare both paths), `all` for every convolution it applies to whatever the
+/// size (so that the network tests can run their small fixtures through it), anything else
+/// or unset where it measured faster.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Off,
+    Measured,
+    All,
+}
+
+fn mode() -> Mode {
+    static MODE: OnceLock<Mode> = OnceLock::new();
+    *MODE.get_or_init(|| match std::env::var("DEEPHASH_WINOGRAD").as_deref() {
+        Ok("0") => Mode::Off,
+        Ok("all") => Mode::All,
+        _ => Mode::Measured,
+    })
+}
+
+/// Channels (input and output) from which Winograd beats im2col + GEMM: below, the GEMMs are
+/// too thin for the transforms to pay (the small CNN's 16–64-channel layers lost 10–45 %).
+const MIN_CHANNELS: usize = 64;
+/// Below 14 × 14 outputs a row holds few tiles, so most lanes of the transforms' 16-tile
+/// blocks idle (4 of 16 at 7 × 7) and the last tiles stick out of odd maps: Winograd only
+/// pays there from this many channels (the small CNN's 64-channel 7 × 7 layer lost 40 %,
+/// ResNet-18's 512-channel one won 9–17 % at batch 32) and this many tiles (that layer was
+/// even by CPU time and lost up to 14 % by wall time at batch 16, 256 tiles).
+const MIN_SMALL_MAP_CHANNELS: usize = 256;
+const MIN_SMALL_MAP_TILES: usize = 400;
+const SMALL_MAP: usize = 14;
+/// Tiles from which the forward pays for its per-call filter transform (`16 · O · C` values):
+/// ResNet-18's 512-channel 7 × 7 layer lost at batch 4 (64 tiles), won at 16 (256 tiles).
+const MIN_FORWARD_TILES: usize = 160;
+/// Tiles from which the weight gradient pays for its `16 · O · C` sums per thread and their
+/// reduction: 1.3–1.6× from 784 tiles, even at 512 (512 channels, 7 × 7, batch 32), lost
+/// at 196–256.
+const MIN_WEIGHT_GRADIENT_TILES: usize = 500;
+
+/// Whether `conv2d_forward` (and through it the input gradient of a stride-1 same-size
+/// convolution) hands this convolution to [`conv2d_forward_winograd`].
+pub fn winograd_preferred(shape: &ConvShape) -> bool {
+    chosen(shape, MIN_FORWARD_TILES)
+}
+
+/// Whether `conv2d_backward_weight` hands this convolution to the Winograd weight gradient.
+pub(crate) fn winograd_weight_gradient_preferred(shape: &ConvShape) -> bool {
+    chosen(shape, MIN_WEIGHT_GRADIENT_TILES)
+}
+
+fn chosen(shape: &ConvShape, min_tiles: usize) -> bool {
+    match mode() {
+        Mode::Off => false,
+        Mode::All => winograd_applies(shape),
+        Mode::Measured => worthwhile(shape, min_tiles),
+    }
+}
+
+fn worthwhile(shape: &ConvShape, min_tiles: usize) -> bool {
+    let channels = shape.in_channels.min(shape.out_channels);
+    let small_map = shape.out_hw[0].min(shape.out_hw[1]) < SMALL_MAP;
+    let tiles = TileGrid::new(shape).tiles();
+    winograd_applies(shape)
+        && channels >= MIN_CHANNELS
+        && tiles >= min_tiles
+        && (!small_map || (channels >= MIN_SMALL_MAP_CHANNELS && tiles >= MIN_SMALL_MAP_TILES))
+}
+
+/// `output = act(conv2d(input, weight) + bias + residual)` in NCHW, as `conv2d_forward`,
+/// computed with Winograd's F(2×2, 3×3). Errors when a buffer's length does not match
+/// `shape` or the convolution is not one [`winograd_applies`] to.
+pub fn conv2d_forward_winograd(
+    input: &[f32],
+    weight: &[f32],
+    shape: &ConvShape,
+    epilogue: &Epilogue<'_>,
+    output: &mut [f32],
+) -> Result<(), KernelError> {
+    check_lengths(input, weight, shape, epilogue, output)?;
+    if !winograd_applies(shape) {
+        return Err(KernelError::NotWinograd(format!("{shape:?}")));
+    }
+    let mut filters = FILTERS.with_borrow_mut(std::mem::take);
+    transform_filters(weight, shape, &mut filters);
+    let grid = TileGrid::new(shape);
+    let tiles = grid.tiles();
+    let per_chunk = chunk_tiles(shape, tiles, rayon::current_num_threads());
+    let out = SharedMut(output.as_mut_ptr());
+    let u = &filters[..16 * shape.out_channels * shape.in_channels];
+    (0..tiles.div_ceil(per_chunk))
+        .into_par_iter()
+        .for_each(|i| {
+            let range = i * per_chunk..((i + 1) * per_chunk).min(tiles);
+            SCRATCH.with_borrow_mut(|scratch| {
+                chunk(input, u, shape, epilogue, &grid, range, scratch, out);
+            });
+        });
+    FILTERS.with_borrow_mut(|f| *f = filters);
+    Ok(())
+}
+
+/// Tiles per chunk: [`CHUNK_TILES`] ([`WIDE_CHUNK_TILES`] from 512 channels in and out), fewer (a multiple of 16) when that leaves a thread
+/// without [`CHUNKS_PER_THREAD`] chunks. `DEEPHASH_WINOGRAD_TILES` sets it (for measurements).
+fn chunk_tiles(shape: &ConvShape, tiles: usize, threads: usize) -> usize {
+    static FORCED: OnceLock<Option<usize>> = OnceLock::new();
+    let forced = *FORCED.get_or_init(|| {
+        std::env::var("DEEPHASH_WINOGRAD_TILES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    if let Some(n) = forced.filter(|&n| n > 0) {
+        return n;
+    }
+    let by_threads = tiles.div_ceil(CHUNKS_PER_THREAD * threads.max(1));
+    let wide = shape.in_channels + shape.out_channels >= 512;
+    let target = if wide { WIDE_CHUNK_TILES } else { CHUNK_TILES };
+    target.min(by_threads).max(16).next_multiple_of(16)
+}
+
+/// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the filter `g = weight[o][c]`, into `u` (grown as needed).
+fn transform_filters(weight: &[f32], shape: &ConvShape, u: &mut Vec<f32>) {
+    let (outs, ins) = (shape.out_channels, shape.in_channels);
+    grow(u, 16 * outs * ins);
+    let dst = SharedMut(u.as_mut_ptr());
+    (0..outs)
+        .into_par_iter()
+        .for_each(|o| filters_of(weight, o, [outs, ins], dst));
+}
+
+multiversion! {
+/// The transformed filters of output channel `o`, [`LANES`] input channels at a time.
+fn filters_of(weight: &[f32], o: usize, channels: [usize; 2], dst: SharedMut) {
+    let [outs, ins] = channels;
+    let row = |xi: usize, c: usize| (xi * outs + o) * ins + c;
+    let mut c = 0;
+    while c + LANES <= ins {
+        let src: &[f32; 9 * LANES] = weight[(o * ins + c) * 9..][..9 * LANES].try_into().unwrap();
+        let g: [Block; 9] = std::array::from_fn(|k| std::array::from_fn(|l| src[9 * l + k]));
+        for (xi, values) in filter_lanes(&g).iter().enumerate() {
+            // SAFETY: in bounds (u holds 16 · O · C values); output channel o is this task's.
+            unsafe { dst.slice(row(xi, c)..row(xi, c) + LANES) }.copy_from_slice(values);
+        }
+        c += LANES;
+    }
+    for c in c..ins {
+        let g: &[f32; 9] = weight[(o * ins + c) * 9..][..9].try_into().unwrap();
+        for (xi, value) in filter(g).into_iter().enumerate() {
+            // SAFETY: as above.
+            unsafe { dst.slice(row(xi, c)..row(xi, c) + 1)[0] = value };
+        }
+    }
+}
+}
+
+/// The tiles `range`: input transform, 16 GEMMs, output transform with the epilogue.
+#[allow(clippy::too_many_arguments)]
+fn chunk(
+    input: &[f32],
+    u: &[f32],
+    shape: &ConvShape,
+    epilogue: &Epilogue<'_>,
+    grid: &TileGrid,
+    range: std::ops::Range<usize>,
+    scratch: &mut Scratch,
+    out: SharedMut,
+) {
+    let (ins, outs, n) = (shape.in_channels, shape.out_channels, range.len());
+    let stride = chunk_stride(n);
+    grid.runs(range.start, range.end, &mut scratch.runs);
+    grow(&mut scratch.v, 16 * ins * stride);
+    grow(&mut scratch.m, 16 * outs * stride);
+    transform_input(shape, input, &scratch.runs, stride, &mut scratch.v);
+    for xi in 0..16 {
+        // SAFETY: dst `M[ξ]` is `O × n` (row stride `stride`), lhs `U[ξ]` `O × C` (row stride
+        // C), rhs `V[ξ]` `C × n` (row stride `stride`); all inside their buffers.
+        unsafe {
+            gemm(
+                outs,
+                n,
+                ins,
+                scratch.m.as_mut_ptr().add(xi * outs * stride),
+                1,
+                stride as isize,
+                false,
+                u.as_ptr().add(xi * outs * ins),
+                1,
+                ins as isize,
+                scratch.v.as_ptr().add(xi * ins * stride),
+                1,
+                stride as isize,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                Parallelism::None,
+            );
+        }
+    }
+    write_output(shape, epilogue, &scratch.m, &scratch.runs, stride, out);
+}
+
+multiversion! {
+/// `Aᵀ M A` of every tile of `runs` and output channel, plus bias and residual, through the
+/// activation, into the output pixels the tile covers.
+fn write_output(
+    shape: &ConvShape,
+    epilogue: &Epilogue<'_>,
+    m: &[f32],
+    runs: &[TileRun],
+    stride: usize,
+    out: SharedMut,
+) {
+    let outs = shape.out_channels;
+    let [ho, wo] = shape.out_hw;
+    let matrix = outs * stride;
+    let act = epilogue.activation;
+    for o in 0..outs {
+        let bias = epilogue.bias.map_or(0.0, |b| b[o]);
+        for run in runs {
+            let plane = (run.image * outs + o) * ho * wo;
+            for b in (0..run.len).step_by(LANES) {
+                let col = o * stride + run.column + b;
+                let products: [&Block; 16] = std::array::from_fn(|xi| {
+                    (&m[xi * matrix + col..][..LANES]).try_into().unwrap()
+                });
+                let y = output_tiles(products);
+                let x0 = 2 * (run.tx + b);
+                let width = (2 * (run.len - b).min(LANES)).min(wo - x0);
+                for i in 0..2 {
+                    let oy = 2 * run.ty + i;
+                    if oy >= ho {
+                        break;
+                    }
+                    let row = interleave(&y[2 * i], &y[2 * i + 1], bias);
+                    let at = plane + oy * wo + x0;
+                    // SAFETY: these pixels lie in the output and belong to this chunk's tiles.
+                    let dst = unsafe { out.slice(at..at + width) };
+                    match epilogue.residual {
+                        Some(res) => {
+                            for ((d, s), r) in dst.iter_mut().zip(&row).zip(&res[at..at + width]) {
+                                *d = act.apply(s + r);
+                            }
+                        }
+                        None => {
+                            for (d, s) in dst.iter_mut().zip(&row) {
+                                *d = act.apply(*s);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+}
+
+/// `[a₀ + bias, b₀ + bias, a₁ + bias, b₁ + bias, …]`: the even and odd output columns of a
+/// row of tiles, in pixel order.
+#[inline(always)]
+fn interleave(a: &Block, b: &Block, bias: f32) -> [f32; 2 * LANES] {
+    let mut row = [0.0; 2 * LANES];
+    for (pair, (x, y)) in row.chunks_exact_mut(2).zip(a.iter().zip(b)) {
+        pair[0] = x + bias;
+        pair[1] = y + bias;
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(batch: usize, channels: usize, side: usize) -> ConvShape {
+        ConvShape::new(
+            batch,
+            channels,
+            [side; 2],
+            channels,
+            [3, 3],
+            [1, 1],
+            [(1, 1); 2],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_measured_winners_are_chosen_and_the_losers_not() {
+        let forward = |s: &ConvShape| worthwhile(s, MIN_FORWARD_TILES);
+        let grad = |s: &ConvShape| worthwhile(s, MIN_WEIGHT_GRADIENT_TILES);
+        // ResNet-18 at batch 32: every stride-1 3 x 3 layer, both directions.
+        for (c, side) in [(64, 56), (128, 28), (256, 14), (512, 7)] {
+            assert!(
+                forward(&shape(32, c, side)) && grad(&shape(32, c, side)),
+                "{c}@{side}"
+            );
+        }
+        // At batch 16, layer4 (256 tiles) keeps im2col, the others do not.
+        assert!(!forward(&shape(16, 512, 7)) && !grad(&shape(16, 512, 7)));
+        assert!(forward(&shape(16, 256, 14)) && grad(&shape(16, 256, 14)));
+        // The small CNN (batch 80, 16-64 channels): never.
+        for (c, side) in [(16, 28), (32, 14), (64, 7)] {
+            assert!(
+                !forward(&shape(80, c, side)) && !grad(&shape(80, c, side)),
+                "{c}@{side}"
+            );
+        }
+        // Few tiles: batch 1 at 14 x 14 (49 tiles); dW needs more tiles than the forward.
+        assert!(!forward(&shape(1, 256, 14)));
+        assert!(forward(&shape(1, 128, 28)) && !grad(&shape(1, 128, 28)));
+        // Not 3 x 3 stride 1.
+        let strided = ConvShape::new(32, 64, [56; 2], 64, [3, 3], [2, 2], [(1, 1); 2]).unwrap();
+        assert!(!forward(&strided));
+    }
+}
