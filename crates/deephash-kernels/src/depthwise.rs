@@ -72,9 +72,7 @@ pub fn depthwise_forward_with(
                 input: &input[p * in_plane..(p + 1) * in_plane],
                 weight: &weight[c * taps..(c + 1) * taps],
                 bias: epilogue.bias.map_or(0.0, |b| b[c]),
-                residual: epilogue
-                    .residual
-                    .map(|r| &r[p * out_plane..(p + 1) * out_plane]),
+                offset: p * out_plane,
                 epilogue,
                 plan: &plan,
             };
@@ -154,7 +152,8 @@ struct PlaneJob<'a> {
     input: &'a [f32],
     weight: &'a [f32],
     bias: f32,
-    residual: Option<&'a [f32]>,
+    /// Where the plane starts in the output (and in the epilogue's residual).
+    offset: usize,
     epilogue: &'a Epilogue<'a>,
     plan: &'a Plan,
 }
@@ -221,19 +220,9 @@ impl PlaneJob<'_> {
                 let x0 = b * B;
                 let n = B.min(wo - x0);
                 let at = oy * wo + x0;
-                let dst = &mut out[at..at + n];
-                match self.residual {
-                    Some(res) => {
-                        for ((d, a), r) in dst.iter_mut().zip(&acc).zip(&res[at..at + n]) {
-                            *d = self.epilogue.activation.apply(a + r);
-                        }
-                    }
-                    None => {
-                        for (d, a) in dst.iter_mut().zip(&acc) {
-                            *d = self.epilogue.activation.apply(*a);
-                        }
-                    }
-                }
+                // The bias is in `acc` already.
+                self.epilogue
+                    .write_span(&mut out[at..at + n], &acc[..n], 0.0, self.offset + at);
             }
         }
     }

@@ -63,18 +63,26 @@ impl Epilogue<'_> {
                 let src = &row[run.column..run.column + run.len];
                 // SAFETY: `at..at + len` lies in the output and belongs to this tile only.
                 let dst = unsafe { std::slice::from_raw_parts_mut(output.add(at), run.len) };
-                match self.residual {
-                    Some(res) => {
-                        let res = &res[at..at + run.len];
-                        for ((d, s), r) in dst.iter_mut().zip(src).zip(res) {
-                            *d = self.activation.apply(s + bias + r);
-                        }
-                    }
-                    None => {
-                        for (d, s) in dst.iter_mut().zip(src) {
-                            *d = self.activation.apply(s + bias);
-                        }
-                    }
+                self.write_span(dst, src, bias, at);
+            }
+        }
+    }
+
+    /// Writes `act(value + bias + residual)` of each of `values` to `dst`, the output's
+    /// pixels from offset `at` (where the residual is read). Every kernel's output goes
+    /// through here; inlined, it is compiled for the caller's SIMD level.
+    #[inline(always)]
+    pub(crate) fn write_span(&self, dst: &mut [f32], values: &[f32], bias: f32, at: usize) {
+        match self.residual {
+            Some(res) => {
+                let res = &res[at..at + dst.len()];
+                for ((d, s), r) in dst.iter_mut().zip(values).zip(res) {
+                    *d = self.activation.apply(s + bias + r);
+                }
+            }
+            None => {
+                for (d, s) in dst.iter_mut().zip(values) {
+                    *d = self.activation.apply(s + bias);
                 }
             }
         }

@@ -269,7 +269,6 @@ fn write_output(
     let outs = shape.out_channels;
     let [ho, wo] = shape.out_hw;
     let matrix = outs * stride;
-    let act = epilogue.activation;
     for o in 0..outs {
         let bias = epilogue.bias.map_or(0.0, |b| b[o]);
         for run in runs {
@@ -291,18 +290,8 @@ fn write_output(
                     let at = plane + oy * wo + x0;
                     // SAFETY: these pixels lie in the output and belong to this chunk's tiles.
                     let dst = unsafe { out.slice(at..at + width) };
-                    match epilogue.residual {
-                        Some(res) => {
-                            for ((d, s), r) in dst.iter_mut().zip(&row).zip(&res[at..at + width]) {
-                                *d = act.apply(s + r);
-                            }
-                        }
-                        None => {
-                            for (d, s) in dst.iter_mut().zip(&row) {
-                                *d = act.apply(*s);
-                            }
-                        }
-                    }
+                    // The bias is in `row` already.
+                    epilogue.write_span(dst, &row[..width], 0.0, at);
                 }
             }
         }
