@@ -8,9 +8,9 @@
 use std::time::Instant;
 
 use deephash_kernels::{
-    Activation, ConvShape, Epilogue, NormParams, NormShape, PoolShape, batch_norm_train_backward,
-    batch_norm_train_forward, conv2d_backward_input, conv2d_backward_weight, conv2d_forward,
-    max_pool2d_backward, max_pool2d_forward,
+    Activation, ConvShape, Epilogue, MaskSource, NormParams, NormShape, PoolShape,
+    batch_norm_train_backward, batch_norm_train_forward, conv2d_backward_input,
+    conv2d_backward_weight, conv2d_forward, max_pool2d_backward, max_pool2d_forward,
 };
 
 /// Median milliseconds of `reps` calls.
@@ -86,7 +86,7 @@ fn main() {
             let bn_b = time(reps, || {
                 batch_norm_train_backward(
                     &y,
-                    &z,
+                    MaskSource::Recomputed,
                     &z,
                     &norm,
                     &params,

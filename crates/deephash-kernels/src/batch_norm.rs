@@ -3,8 +3,11 @@
 //! statistics per channel, and its backward.
 //!
 //! Forward: one pass for the statistics (sum and sum of squares, shifted by the channel's first
-//! value; f32 lanes within blocks of 256 values, f64 across blocks), one pass that writes `y`. Backward: one pass for `Σ g` and `Σ g · x̂` (with `g = dY · act'(y)`), one pass that
-//! writes `dX` (and `dR = g`). Channels run in parallel.
+//! value; f32 lanes within blocks of 256 values, f64 across blocks), one pass that writes `y`.
+//! Backward: one pass for `Σ g` and `Σ g · x̂` (with `g = dY · act'(y)`), one pass that
+//! writes `dX` (and `dR = g`); without a residual the mask `act'(y)` is recomputed from `x`
+//! (see [`MaskSource`]), so both passes read two arrays instead of three. Channels run in
+//! parallel.
 
 use rayon::prelude::*;
 
@@ -90,17 +93,12 @@ pub fn batch_norm_train_forward(
         .for_each(|(c, (m, v))| {
             // Shifted by the channel's first value, so that E[d²] − E[d]² does not cancel.
             let k = input[c * shape.pixels];
-            let (mut sum, mut squares) = (0.0f64, 0.0f64);
-            for range in shape.ranges(c) {
-                let (s, q) = shifted_sums(&input[range], k);
-                (sum, squares) = (sum + s, squares + q);
-            }
+            let (sum, squares) = shifted_sums(input, shape, c, k);
             let shifted_mean = sum / count;
             let mu = k as f64 + shifted_mean;
             let var = (squares / count - shifted_mean * shifted_mean).max(0.0);
             (*m, *v) = (mu as f32, var as f32);
-            let scale = params.gamma[c] as f64 / (var + params.epsilon).sqrt();
-            let (scale, shift) = (scale as f32, (params.beta[c] as f64 - mu * scale) as f32);
+            let (scale, shift) = coefficients(params, c, *m, *v);
             for range in shape.ranges(c) {
                 // SAFETY: channel c's values belong to this task only.
                 let dst = unsafe { out.slice(range.clone()) };
@@ -111,19 +109,70 @@ pub fn batch_norm_train_forward(
     Ok(())
 }
 
+/// `(scale, shift)` of channel `c`: `y = act(x · scale + shift (+ r))`, from the statistics as
+/// stored (f32), so that the backward can recompute the forward's pre-activation bit for bit.
+fn coefficients(params: &NormParams<'_>, c: usize, mean: f32, variance: f32) -> (f32, f32) {
+    let scale = params.gamma[c] as f64 / (variance as f64 + params.epsilon).sqrt();
+    (
+        scale as f32,
+        (params.beta[c] as f64 - mean as f64 * scale) as f32,
+    )
+}
+
+/// Where the backward finds the activation's mask (`act'` at each output).
+#[derive(Debug, Clone, Copy)]
+pub enum MaskSource<'a> {
+    /// The forward's output `y` (needed when the forward added a residual).
+    Output(&'a [f32]),
+    /// Recomputed from the input as `act(x · scale + shift)` with the forward's coefficients
+    /// (γ, β and the statistics): bit for bit the forward's output when it added no residual,
+    /// and one array less to read in both backward passes. Needs `NormParams::beta`.
+    Recomputed,
+}
+
 /// Values summed per f32 block before the block's total joins the f64 total.
 const BLOCK: usize = 256;
 /// Independent f32 accumulators inside a block (one AVX-512 register; no add-latency chain).
 const LANES: usize = 16;
 
+/// Two sums over channel `c` (its range in every image): `add` adds a run of at most
+/// [`BLOCK`] values into two sets of f32 lanes, which join the f64 totals every [`BLOCK`]
+/// values. The lanes carry over from one image to the next: channels of small maps (7 × 7 =
+/// 49 values per image) would otherwise pay the lanes' f64 reduction every few values.
+#[inline(always)]
+fn channel_sums(
+    shape: &NormShape,
+    c: usize,
+    mut add: impl FnMut(std::ops::Range<usize>, &mut [f32; LANES], &mut [f32; LANES]),
+) -> (f64, f64) {
+    let (mut total_a, mut total_b) = (0.0f64, 0.0f64);
+    let (mut a, mut b) = ([0.0f32; LANES], [0.0f32; LANES]);
+    let mut pending = 0;
+    for range in shape.ranges(c) {
+        let mut at = range.start;
+        while at < range.end {
+            let end = (at + BLOCK - pending).min(range.end);
+            add(at..end, &mut a, &mut b);
+            pending += end - at;
+            at = end;
+            if pending >= BLOCK {
+                total_a += a.iter().map(|&v| v as f64).sum::<f64>();
+                total_b += b.iter().map(|&v| v as f64).sum::<f64>();
+                (a, b, pending) = ([0.0; LANES], [0.0; LANES], 0);
+            }
+        }
+    }
+    total_a += a.iter().map(|&v| v as f64).sum::<f64>();
+    total_b += b.iter().map(|&v| v as f64).sum::<f64>();
+    (total_a, total_b)
+}
+
 multiversion! {
-    /// `(Σ (x − k), Σ (x − k)²)`: f32 lanes within blocks of [`BLOCK`] values, f64 across
-    /// blocks.
-    fn shifted_sums(xs: &[f32], k: f32) -> (f64, f64) {
-        let (mut sum, mut squares) = (0.0f64, 0.0f64);
-        for block in xs.chunks(BLOCK) {
-            let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
-            let lanes = block.chunks_exact(LANES);
+    /// `(Σ (x − k), Σ (x − k)²)` over channel `c`: f32 lanes within blocks of [`BLOCK`]
+    /// values, f64 across blocks ([`channel_sums`]).
+    fn shifted_sums(input: &[f32], shape: &NormShape, c: usize, k: f32) -> (f64, f64) {
+        channel_sums(shape, c, |range, s, q| {
+            let lanes = input[range].chunks_exact(LANES);
             for &x in lanes.remainder() {
                 let d = x - k;
                 (s[0], q[0]) = (s[0] + d, q[0] + d * d);
@@ -135,10 +184,7 @@ multiversion! {
                     q[i] += d * d;
                 }
             }
-            sum += s.iter().map(|&v| v as f64).sum::<f64>();
-            squares += q.iter().map(|&v| v as f64).sum::<f64>();
-        }
-        (sum, squares)
+        })
     }
 }
 
@@ -219,81 +265,126 @@ multiversion! {
     }
 }
 
+/// `g = dY · act'(y)` where `y` is read (`recompute` = None) or recomputed from `x` as
+/// `act(x · scale + shift)`; `y_or_x` is the output or the input accordingly.
+#[inline(always)]
+fn gate(act: Activation, recompute: Option<(f32, f32)>, y_or_x: f32, d: f32) -> f32 {
+    match recompute {
+        None => masked(act, y_or_x, d),
+        Some((scale, shift)) => masked(act, activate(act, y_or_x * scale + shift), d),
+    }
+}
+
+/// The slices the backward's sums read: input, output or input ([`gate`]), output gradient.
+type SumInputs<'a> = (&'a [f32], &'a [f32], &'a [f32]);
+
 multiversion! {
-    /// `(Σ g, Σ g · (x − μ))` with `g = dY · act'(y)`, blocked like [`shifted_sums`].
-    fn gradient_sums(x: &[f32], y: &[f32], d: &[f32], mu: f32, act: Activation) -> (f64, f64) {
-        per_activation!(act, |a| {
-            let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
-            for ((xb, yb), db) in x.chunks(BLOCK).zip(y.chunks(BLOCK)).zip(d.chunks(BLOCK)) {
-                let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
-                let (mut xc, mut yc, mut dc) = (
-                    xb.chunks_exact(LANES),
-                    yb.chunks_exact(LANES),
-                    db.chunks_exact(LANES),
-                );
-                for ((xs, ys), ds) in (&mut xc).zip(&mut yc).zip(&mut dc) {
-                    for i in 0..LANES {
-                        let g = masked(a, ys[i], ds[i]);
-                        s[i] += g;
-                        q[i] += g * (xs[i] - mu);
-                    }
-                }
-                for ((&x, &y), &d) in xc
-                    .remainder()
-                    .iter()
-                    .zip(yc.remainder())
-                    .zip(dc.remainder())
-                {
-                    let g = masked(a, y, d);
-                    (s[0], q[0]) = (s[0] + g, q[0] + g * (x - mu));
-                }
-                sum_g += s.iter().map(|&v| v as f64).sum::<f64>();
-                sum_gx += q.iter().map(|&v| v as f64).sum::<f64>();
-            }
-            (sum_g, sum_gx)
+    /// `(Σ g, Σ g · (x − μ))` over channel `c` with `g` from [`gate`] (`y` is `x` when the mask
+    /// is recomputed), blocked like [`shifted_sums`].
+    fn gradient_sums(
+        inputs: SumInputs<'_>,
+        shape: &NormShape,
+        c: usize,
+        mu: f32,
+        recompute: Option<(f32, f32)>,
+        act: Activation,
+    ) -> (f64, f64) {
+        per_activation!(act, |a| match recompute {
+            None => sums_blocked(inputs, shape, c, mu, |y, d| gate(a, None, y, d)),
+            Some(k) => sums_blocked(inputs, shape, c, mu, |y, d| gate(a, Some(k), y, d)),
         })
     }
 }
 
+/// The blocked sums of [`gradient_sums`] for one gate.
+#[inline(always)]
+fn sums_blocked(
+    (x, y, d): SumInputs<'_>,
+    shape: &NormShape,
+    c: usize,
+    mu: f32,
+    g_of: impl Fn(f32, f32) -> f32,
+) -> (f64, f64) {
+    channel_sums(shape, c, |range, s, q| {
+        let (mut xc, mut yc, mut dc) = (
+            x[range.clone()].chunks_exact(LANES),
+            y[range.clone()].chunks_exact(LANES),
+            d[range].chunks_exact(LANES),
+        );
+        for ((xs, ys), ds) in (&mut xc).zip(&mut yc).zip(&mut dc) {
+            for i in 0..LANES {
+                let g = g_of(ys[i], ds[i]);
+                s[i] += g;
+                q[i] += g * (xs[i] - mu);
+            }
+        }
+        for ((&x, &y), &d) in xc
+            .remainder()
+            .iter()
+            .zip(yc.remainder())
+            .zip(dc.remainder())
+        {
+            let g = g_of(y, d);
+            (s[0], q[0]) = (s[0] + g, q[0] + g * (x - mu));
+        }
+    })
+}
+
 multiversion! {
-    /// `dX = k · (g − a − (x − μ) · b)` (and `dR = g`) with `g = dY · act'(y)`.
+    /// `dX = k · (g − a − (x − μ) · b)` (and `dR = g`) with `g` from [`gate`] (`y` is `x`
+    /// when the mask is recomputed).
     fn input_gradient(
         dst: &mut [f32],
         res: Option<&mut [f32]>,
         inputs: (&[f32], &[f32], &[f32]),
         coefficients: (f32, f32, f32, f32),
+        recompute: Option<(f32, f32)>,
         act: Activation,
     ) {
-        let (x, y, d) = inputs;
-        let (k, a, b, mu) = coefficients;
-        per_activation!(act, |act| {
-            let values = dst.iter_mut().zip(x).zip(y).zip(d);
-            match res {
-                Some(res) => {
-                    for ((((dx, &x), &y), &d), dr) in values.zip(res) {
-                        let g = masked(act, y, d);
-                        *dr = g;
-                        *dx = k * (g - a - (x - mu) * b);
-                    }
-                }
-                None => {
-                    for (((dx, &x), &y), &d) in values {
-                        let g = masked(act, y, d);
-                        *dx = k * (g - a - (x - mu) * b);
-                    }
-                }
+        per_activation!(act, |act| match recompute {
+            None => gradient_rows(dst, res, inputs, coefficients, |y, d| gate(act, None, y, d)),
+            Some(c) => {
+                gradient_rows(dst, res, inputs, coefficients, |y, d| gate(act, Some(c), y, d))
             }
         })
     }
 }
 
+/// The loop of [`input_gradient`] for one gate.
+#[inline(always)]
+fn gradient_rows(
+    dst: &mut [f32],
+    res: Option<&mut [f32]>,
+    (x, y, d): (&[f32], &[f32], &[f32]),
+    (k, a, b, mu): (f32, f32, f32, f32),
+    g_of: impl Fn(f32, f32) -> f32,
+) {
+    let values = dst.iter_mut().zip(x).zip(y).zip(d);
+    match res {
+        Some(res) => {
+            for ((((dx, &x), &y), &d), dr) in values.zip(res) {
+                let g = g_of(y, d);
+                *dr = g;
+                *dx = k * (g - a - (x - mu) * b);
+            }
+        }
+        None => {
+            for (((dx, &x), &y), &d) in values {
+                let g = g_of(y, d);
+                *dx = k * (g - a - (x - mu) * b);
+            }
+        }
+    }
+}
+
 /// The gradients of [`batch_norm_train_forward`] from the output gradient: `grad_input`,
-/// `grad_gamma`, `grad_beta` and, when given, `grad_residual`. `output`, `mean` and `variance`
-/// are the forward's. Errors on a length mismatch.
+/// `grad_gamma`, `grad_beta` and, when given, `grad_residual`. `mean` and `variance` are the
+/// forward's; the activation's mask comes from `mask` ([`MaskSource::Recomputed`] only when
+/// the forward added no residual). Errors on a length mismatch.
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_train_backward(
     input: &[f32],
-    output: &[f32],
+    mask: MaskSource<'_>,
     grad_output: &[f32],
     shape: &NormShape,
     params: &NormParams<'_>,
@@ -303,9 +394,18 @@ pub fn batch_norm_train_backward(
     grad_residual: Option<&mut [f32]>,
 ) -> Result<(), KernelError> {
     let check = KernelError::check_len;
-    for (name, len) in [("input", input.len()), ("output", output.len())] {
-        check(name, shape.len(), len)?;
-    }
+    check("input", shape.len(), input.len())?;
+    // The slice the gate reads: the output, or the input itself when the mask is recomputed.
+    let (y_or_x, recomputed) = match mask {
+        MaskSource::Output(output) => {
+            check("output", shape.len(), output.len())?;
+            (output, false)
+        }
+        MaskSource::Recomputed => {
+            check("beta", shape.channels, params.beta.len())?;
+            (input, true)
+        }
+    };
     check("grad_output", shape.len(), grad_output.len())?;
     check("grad_input", shape.len(), grad_input.len())?;
     for (name, len) in [("gamma", params.gamma.len()), ("mean", mean.len())] {
@@ -328,16 +428,9 @@ pub fn batch_norm_train_backward(
         .for_each(|(c, (dgamma, dbeta))| {
             let mu = mean[c] as f64;
             let inv_std = 1.0 / (variance[c] as f64 + params.epsilon).sqrt();
-            let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
-            for range in shape.ranges(c) {
-                let (x, y, d) = (
-                    &input[range.clone()],
-                    &output[range.clone()],
-                    &grad_output[range],
-                );
-                let (s, q) = gradient_sums(x, y, d, mu as f32, act);
-                (sum_g, sum_gx) = (sum_g + s, sum_gx + q);
-            }
+            let recompute = recomputed.then(|| coefficients(params, c, mean[c], variance[c]));
+            let inputs = (input, y_or_x, grad_output);
+            let (sum_g, sum_gx) = gradient_sums(inputs, shape, c, mu as f32, recompute, act);
             let sum_gxhat = sum_gx * inv_std;
             (*dgamma, *dbeta) = (sum_gxhat as f32, sum_g as f32);
             let k = params.gamma[c] as f64 * inv_std;
@@ -348,9 +441,9 @@ pub fn batch_norm_train_backward(
                 let dst = unsafe { dx.slice(range.clone()) };
                 // SAFETY: as above, in the residual's gradient.
                 let res = dr.map(|p| unsafe { p.slice(range.clone()) });
-                let (x, y) = (&input[range.clone()], &output[range.clone()]);
-                let coefficients = (k, a, b, mu);
-                input_gradient(dst, res, (x, y, &grad_output[range]), coefficients, act);
+                let (x, y) = (&input[range.clone()], &y_or_x[range.clone()]);
+                let inputs = (x, y, &grad_output[range]);
+                input_gradient(dst, res, inputs, (k, a, b, mu), recompute, act);
             }
         });
     Ok(())

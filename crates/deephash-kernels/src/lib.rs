@@ -38,7 +38,9 @@ mod shape;
 pub mod simd;
 mod tiles;
 
-pub use batch_norm::{NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward};
+pub use batch_norm::{
+    MaskSource, NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward,
+};
 pub use conv2d::conv2d_forward;
 pub use depthwise::{depthwise_forward, depthwise_forward_with};
 pub use epilogue::{Activation, Epilogue};

@@ -7,7 +7,7 @@ mod common;
 
 use common::{Rng, at_every_simd_level};
 use deephash_kernels::{
-    Activation, KernelError, NormParams, NormShape, batch_norm_train_backward,
+    Activation, KernelError, MaskSource, NormParams, NormShape, batch_norm_train_backward,
     batch_norm_train_forward,
 };
 
@@ -78,7 +78,7 @@ fn check(s: NormShape, residual: bool, act: Activation, rng: &mut Rng) {
     let mut dr = vec![0.0; s.len()];
     batch_norm_train_backward(
         &x,
-        &y,
+        MaskSource::Output(&y),
         &g,
         &s,
         &params,
@@ -88,6 +88,21 @@ fn check(s: NormShape, residual: bool, act: Activation, rng: &mut Rng) {
         residual.then_some(&mut dr[..]),
     )
     .unwrap();
+    if !residual {
+        // The mask recomputed from x must be the one read from y, bit for bit.
+        let mut dx2 = vec![f32::NAN; s.len()];
+        let (mut dgamma2, mut dbeta2) = (vec![f32::NAN; s.channels], vec![f32::NAN; s.channels]);
+        let (x_, g_, mv) = (&x, &g, (&mean[..], &var[..]));
+        let grads = (&mut dgamma2[..], &mut dbeta2[..]);
+        let mask = MaskSource::Recomputed;
+        batch_norm_train_backward(x_, mask, g_, &s, &params, mv, &mut dx2, grads, None).unwrap();
+        assert_eq!(dx2, dx, "{s:?} {act:?}: dx with the mask recomputed");
+        assert_eq!(
+            (dgamma2, dbeta2),
+            (dgamma.clone(), dbeta.clone()),
+            "{s:?} {act:?}"
+        );
+    }
     let loss = |x: &[f64], gamma: &[f64], beta: &[f64]| -> f64 {
         reference(x, gamma, beta, r, &s, act)
             .iter()
