@@ -93,7 +93,11 @@ pub fn batch_norm_train_forward(
         .for_each(|(c, (m, v))| {
             // Shifted by the channel's first value, so that E[d²] − E[d]² does not cancel.
             let k = input[c * shape.pixels];
-            let (sum, squares) = shifted_sums(input, shape, c, k);
+            let (mut sum, mut squares) = (0.0f64, 0.0f64);
+            for range in shape.ranges(c) {
+                let (s, q) = shifted_sums(&input[range], k);
+                (sum, squares) = (sum + s, squares + q);
+            }
             let shifted_mean = sum / count;
             let mu = k as f64 + shifted_mean;
             let var = (squares / count - shifted_mean * shifted_mean).max(0.0);
@@ -135,44 +139,14 @@ const BLOCK: usize = 256;
 /// Independent f32 accumulators inside a block (one AVX-512 register; no add-latency chain).
 const LANES: usize = 16;
 
-/// Two sums over channel `c` (its range in every image): `add` adds a run of at most
-/// [`BLOCK`] values into two sets of f32 lanes, which join the f64 totals every [`BLOCK`]
-/// values. The lanes carry over from one image to the next: channels of small maps (7 × 7 =
-/// 49 values per image) would otherwise pay the lanes' f64 reduction every few values.
-#[inline(always)]
-fn channel_sums(
-    shape: &NormShape,
-    c: usize,
-    mut add: impl FnMut(std::ops::Range<usize>, &mut [f32; LANES], &mut [f32; LANES]),
-) -> (f64, f64) {
-    let (mut total_a, mut total_b) = (0.0f64, 0.0f64);
-    let (mut a, mut b) = ([0.0f32; LANES], [0.0f32; LANES]);
-    let mut pending = 0;
-    for range in shape.ranges(c) {
-        let mut at = range.start;
-        while at < range.end {
-            let end = (at + BLOCK - pending).min(range.end);
-            add(at..end, &mut a, &mut b);
-            pending += end - at;
-            at = end;
-            if pending >= BLOCK {
-                total_a += a.iter().map(|&v| v as f64).sum::<f64>();
-                total_b += b.iter().map(|&v| v as f64).sum::<f64>();
-                (a, b, pending) = ([0.0; LANES], [0.0; LANES], 0);
-            }
-        }
-    }
-    total_a += a.iter().map(|&v| v as f64).sum::<f64>();
-    total_b += b.iter().map(|&v| v as f64).sum::<f64>();
-    (total_a, total_b)
-}
-
 multiversion! {
-    /// `(Σ (x − k), Σ (x − k)²)` over channel `c`: f32 lanes within blocks of [`BLOCK`]
-    /// values, f64 across blocks ([`channel_sums`]).
-    fn shifted_sums(input: &[f32], shape: &NormShape, c: usize, k: f32) -> (f64, f64) {
-        channel_sums(shape, c, |range, s, q| {
-            let lanes = input[range].chunks_exact(LANES);
+    /// `(Σ (x − k), Σ (x − k)²)`: f32 lanes within blocks of [`BLOCK`] values, f64 across
+    /// blocks.
+    fn shifted_sums(xs: &[f32], k: f32) -> (f64, f64) {
+        let (mut sum, mut squares) = (0.0f64, 0.0f64);
+        for block in xs.chunks(BLOCK) {
+            let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
+            let lanes = block.chunks_exact(LANES);
             for &x in lanes.remainder() {
                 let d = x - k;
                 (s[0], q[0]) = (s[0] + d, q[0] + d * d);
@@ -184,7 +158,10 @@ multiversion! {
                     q[i] += d * d;
                 }
             }
-        })
+            sum += s.iter().map(|&v| v as f64).sum::<f64>();
+            squares += q.iter().map(|&v| v as f64).sum::<f64>();
+        }
+        (sum, squares)
     }
 }
 
@@ -275,23 +252,20 @@ fn gate(act: Activation, recompute: Option<(f32, f32)>, y_or_x: f32, d: f32) -> 
     }
 }
 
-/// The slices the backward's sums read: input, output or input ([`gate`]), output gradient.
-type SumInputs<'a> = (&'a [f32], &'a [f32], &'a [f32]);
-
 multiversion! {
-    /// `(Σ g, Σ g · (x − μ))` over channel `c` with `g` from [`gate`] (`y` is `x` when the mask
-    /// is recomputed), blocked like [`shifted_sums`].
+    /// `(Σ g, Σ g · (x − μ))` with `g` from [`gate`] (`y` is `x` when the mask is
+    /// recomputed), blocked like [`shifted_sums`].
     fn gradient_sums(
-        inputs: SumInputs<'_>,
-        shape: &NormShape,
-        c: usize,
+        x: &[f32],
+        y: &[f32],
+        d: &[f32],
         mu: f32,
         recompute: Option<(f32, f32)>,
         act: Activation,
     ) -> (f64, f64) {
         per_activation!(act, |a| match recompute {
-            None => sums_blocked(inputs, shape, c, mu, |y, d| gate(a, None, y, d)),
-            Some(k) => sums_blocked(inputs, shape, c, mu, |y, d| gate(a, Some(k), y, d)),
+            None => sums_blocked(x, y, d, mu, |y, d| gate(a, None, y, d)),
+            Some(c) => sums_blocked(x, y, d, mu, |y, d| gate(a, Some(c), y, d)),
         })
     }
 }
@@ -299,17 +273,19 @@ multiversion! {
 /// The blocked sums of [`gradient_sums`] for one gate.
 #[inline(always)]
 fn sums_blocked(
-    (x, y, d): SumInputs<'_>,
-    shape: &NormShape,
-    c: usize,
+    x: &[f32],
+    y: &[f32],
+    d: &[f32],
     mu: f32,
     g_of: impl Fn(f32, f32) -> f32,
 ) -> (f64, f64) {
-    channel_sums(shape, c, |range, s, q| {
+    let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
+    for ((xb, yb), db) in x.chunks(BLOCK).zip(y.chunks(BLOCK)).zip(d.chunks(BLOCK)) {
+        let (mut s, mut q) = ([0.0f32; LANES], [0.0f32; LANES]);
         let (mut xc, mut yc, mut dc) = (
-            x[range.clone()].chunks_exact(LANES),
-            y[range.clone()].chunks_exact(LANES),
-            d[range].chunks_exact(LANES),
+            xb.chunks_exact(LANES),
+            yb.chunks_exact(LANES),
+            db.chunks_exact(LANES),
         );
         for ((xs, ys), ds) in (&mut xc).zip(&mut yc).zip(&mut dc) {
             for i in 0..LANES {
@@ -327,7 +303,10 @@ fn sums_blocked(
             let g = g_of(y, d);
             (s[0], q[0]) = (s[0] + g, q[0] + g * (x - mu));
         }
-    })
+        sum_g += s.iter().map(|&v| v as f64).sum::<f64>();
+        sum_gx += q.iter().map(|&v| v as f64).sum::<f64>();
+    }
+    (sum_g, sum_gx)
 }
 
 multiversion! {
@@ -429,8 +408,16 @@ pub fn batch_norm_train_backward(
             let mu = mean[c] as f64;
             let inv_std = 1.0 / (variance[c] as f64 + params.epsilon).sqrt();
             let recompute = recomputed.then(|| coefficients(params, c, mean[c], variance[c]));
-            let inputs = (input, y_or_x, grad_output);
-            let (sum_g, sum_gx) = gradient_sums(inputs, shape, c, mu as f32, recompute, act);
+            let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
+            for range in shape.ranges(c) {
+                let (x, y, d) = (
+                    &input[range.clone()],
+                    &y_or_x[range.clone()],
+                    &grad_output[range],
+                );
+                let (s, q) = gradient_sums(x, y, d, mu as f32, recompute, act);
+                (sum_g, sum_gx) = (sum_g + s, sum_gx + q);
+            }
             let sum_gxhat = sum_gx * inv_std;
             (*dgamma, *dbeta) = (sum_gxhat as f32, sum_g as f32);
             let k = params.gamma[c] as f64 * inv_std;
