@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use deephash_kernels::{
-    Activation, ConvShape, Epilogue, MaskSource, NormParams, NormShape, PoolShape,
+    Activation, ConvShape, Epilogue, MaskSource, NormParams, NormShape, PoolShape, as_uninit,
     batch_norm_train_backward, batch_norm_train_forward, conv2d_backward_input,
     conv2d_backward_weight, conv2d_forward, max_pool2d_backward, max_pool2d_forward,
 };
@@ -78,8 +78,16 @@ fn main() {
             let (mut mean, mut var) = (vec![0.0f32; out], vec![0.0f32; out]);
             let mut z = vec![0.0f32; norm.len()];
             let bn_f = time(reps, || {
-                batch_norm_train_forward(&y, &norm, &params, None, &mut z, &mut mean, &mut var)
-                    .unwrap()
+                batch_norm_train_forward(
+                    &y,
+                    &norm,
+                    &params,
+                    None,
+                    as_uninit(&mut z),
+                    &mut mean,
+                    &mut var,
+                )
+                .unwrap()
             });
             let (mut dg, mut db) = (vec![0.0f32; out], vec![0.0f32; out]);
             let mut dy = vec![0.0f32; norm.len()];
@@ -91,7 +99,7 @@ fn main() {
                     &norm,
                     &params,
                     (&mean, &var),
-                    &mut dy,
+                    as_uninit(&mut dy),
                     (&mut dg, &mut db),
                     None,
                 )

@@ -11,6 +11,8 @@
 
 use rayon::prelude::*;
 
+use std::mem::MaybeUninit;
+
 use crate::buffer::SharedMut;
 use crate::simd::multiversion;
 use crate::{Activation, KernelError};
@@ -65,13 +67,15 @@ pub struct NormParams<'a> {
 }
 
 /// `output = act(bn(input) + residual)` with the batch statistics, which are written to
-/// `mean` and `variance` (biased, as the normalisation uses it). Errors on a length mismatch.
+/// `mean` and `variance` (biased, as the normalisation uses it). Every value of `output` is
+/// written (it may come uninitialised, e.g. a vector's spare capacity: no zero-filling pass).
+/// Errors on a length mismatch.
 pub fn batch_norm_train_forward(
     input: &[f32],
     shape: &NormShape,
     params: &NormParams<'_>,
     residual: Option<&[f32]>,
-    output: &mut [f32],
+    output: &mut [MaybeUninit<f32>],
     mean: &mut [f32],
     variance: &mut [f32],
 ) -> Result<(), KernelError> {
@@ -85,7 +89,7 @@ pub fn batch_norm_train_forward(
     if let Some(r) = residual {
         check("residual", shape.len(), r.len())?;
     }
-    let out = SharedMut(output.as_mut_ptr());
+    let out = SharedMut(output.as_mut_ptr().cast::<f32>());
     let count = shape.samples() as f64;
     mean.par_iter_mut()
         .zip(variance.par_iter_mut())
@@ -105,7 +109,7 @@ pub fn batch_norm_train_forward(
             let (scale, shift) = coefficients(params, c, *m, *v);
             for range in shape.ranges(c) {
                 // SAFETY: channel c's values belong to this task only.
-                let dst = unsafe { out.slice(range.clone()) };
+                let dst = unsafe { out.slice_uninit(range.clone()) };
                 let res = residual.map(|r| &r[range.clone()]);
                 normalize(dst, &input[range], res, (scale, shift), params.activation);
             }
@@ -220,7 +224,7 @@ fn activate(act: Activation, v: f32) -> f32 {
 multiversion! {
     /// `dst = act(x · scale + shift (+ residual))`, one loop per activation.
     fn normalize(
-        dst: &mut [f32],
+        dst: &mut [MaybeUninit<f32>],
         x: &[f32],
         res: Option<&[f32]>,
         coefficients: (f32, f32),
@@ -230,12 +234,12 @@ multiversion! {
         per_activation!(act, |a| match res {
             Some(r) => {
                 for ((d, &x), &r) in dst.iter_mut().zip(x).zip(r) {
-                    *d = activate(a, x * scale + shift + r);
+                    d.write(activate(a, x * scale + shift + r));
                 }
             }
             None => {
                 for (d, &x) in dst.iter_mut().zip(x) {
-                    *d = activate(a, x * scale + shift);
+                    d.write(activate(a, x * scale + shift));
                 }
             }
         })
@@ -313,8 +317,8 @@ multiversion! {
     /// `dX = k · (g − a − (x − μ) · b)` (and `dR = g`) with `g` from [`gate`] (`y` is `x`
     /// when the mask is recomputed).
     fn input_gradient(
-        dst: &mut [f32],
-        res: Option<&mut [f32]>,
+        dst: &mut [MaybeUninit<f32>],
+        res: Option<&mut [MaybeUninit<f32>]>,
         inputs: (&[f32], &[f32], &[f32]),
         coefficients: (f32, f32, f32, f32),
         recompute: Option<(f32, f32)>,
@@ -332,8 +336,8 @@ multiversion! {
 /// The loop of [`input_gradient`] for one gate.
 #[inline(always)]
 fn gradient_rows(
-    dst: &mut [f32],
-    res: Option<&mut [f32]>,
+    dst: &mut [MaybeUninit<f32>],
+    res: Option<&mut [MaybeUninit<f32>]>,
     (x, y, d): (&[f32], &[f32], &[f32]),
     (k, a, b, mu): (f32, f32, f32, f32),
     g_of: impl Fn(f32, f32) -> f32,
@@ -343,14 +347,14 @@ fn gradient_rows(
         Some(res) => {
             for ((((dx, &x), &y), &d), dr) in values.zip(res) {
                 let g = g_of(y, d);
-                *dr = g;
-                *dx = k * (g - a - (x - mu) * b);
+                dr.write(g);
+                dx.write(k * (g - a - (x - mu) * b));
             }
         }
         None => {
             for (((dx, &x), &y), &d) in values {
                 let g = g_of(y, d);
-                *dx = k * (g - a - (x - mu) * b);
+                dx.write(k * (g - a - (x - mu) * b));
             }
         }
     }
@@ -359,7 +363,8 @@ fn gradient_rows(
 /// The gradients of [`batch_norm_train_forward`] from the output gradient: `grad_input`,
 /// `grad_gamma`, `grad_beta` and, when given, `grad_residual`. `mean` and `variance` are the
 /// forward's; the activation's mask comes from `mask` ([`MaskSource::Recomputed`] only when
-/// the forward added no residual). Errors on a length mismatch.
+/// the forward added no residual). Every value of `grad_input` and `grad_residual` is written
+/// (they may come uninitialised). Errors on a length mismatch.
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm_train_backward(
     input: &[f32],
@@ -368,9 +373,9 @@ pub fn batch_norm_train_backward(
     shape: &NormShape,
     params: &NormParams<'_>,
     (mean, variance): (&[f32], &[f32]),
-    grad_input: &mut [f32],
+    grad_input: &mut [MaybeUninit<f32>],
     (grad_gamma, grad_beta): (&mut [f32], &mut [f32]),
-    grad_residual: Option<&mut [f32]>,
+    grad_residual: Option<&mut [MaybeUninit<f32>]>,
 ) -> Result<(), KernelError> {
     let check = KernelError::check_len;
     check("input", shape.len(), input.len())?;
@@ -396,8 +401,8 @@ pub fn batch_norm_train_backward(
     if let Some(r) = &grad_residual {
         check("grad_residual", shape.len(), r.len())?;
     }
-    let dx = SharedMut(grad_input.as_mut_ptr());
-    let dr = grad_residual.map(|r| SharedMut(r.as_mut_ptr()));
+    let dx = SharedMut(grad_input.as_mut_ptr().cast::<f32>());
+    let dr = grad_residual.map(|r| SharedMut(r.as_mut_ptr().cast::<f32>()));
     let count = shape.samples() as f64;
     let act = params.activation;
     grad_gamma
@@ -425,9 +430,9 @@ pub fn batch_norm_train_backward(
             let (k, a, b, mu) = (k as f32, a as f32, b as f32, mu as f32);
             for range in shape.ranges(c) {
                 // SAFETY: channel c's values belong to this task only.
-                let dst = unsafe { dx.slice(range.clone()) };
+                let dst = unsafe { dx.slice_uninit(range.clone()) };
                 // SAFETY: as above, in the residual's gradient.
-                let res = dr.map(|p| unsafe { p.slice(range.clone()) });
+                let res = dr.map(|p| unsafe { p.slice_uninit(range.clone()) });
                 let (x, y) = (&input[range.clone()], &y_or_x[range.clone()]);
                 let inputs = (x, y, &grad_output[range]);
                 input_gradient(dst, res, inputs, (k, a, b, mu), recompute, act);

@@ -16,13 +16,17 @@ unsafe impl Send for SharedMut {}
 unsafe impl Sync for SharedMut {}
 
 impl SharedMut {
-    /// The values `range` of the shared buffer.
+    /// The values `range` of the shared buffer as possibly uninitialised slots, for kernels
+    /// that only write them.
     ///
     /// # Safety
     /// `range` lies inside the buffer and no other task touches it while the slice lives.
-    pub(crate) unsafe fn slice<'a>(self, range: std::ops::Range<usize>) -> &'a mut [f32] {
-        // SAFETY: the caller's contract.
-        unsafe { std::slice::from_raw_parts_mut(self.0.add(range.start), range.len()) }
+    pub(crate) unsafe fn slice_uninit<'a>(
+        self,
+        range: std::ops::Range<usize>,
+    ) -> &'a mut [std::mem::MaybeUninit<f32>] {
+        // SAFETY: the caller's contract; MaybeUninit<f32> has f32's layout.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(range.start).cast(), range.len()) }
     }
 }
 

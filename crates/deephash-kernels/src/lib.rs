@@ -13,6 +13,8 @@
 //!   (no im2col), with the same epilogue.
 //! - Max pooling with PyTorch's tie rule: [`max_pool2d_forward`] (optionally recording where
 //!   each maximum came from) and [`max_pool2d_backward`].
+//! - [`written_by`] / [`as_uninit`]: outputs the batch-norm kernels only write, passed without
+//!   zero-filling them first.
 //! - [`simd`]: the kernels' own loops are compiled for AVX-512, AVX2 + FMA and the baseline
 //!   instructions and chosen at run time (one binary for every x86-64 CPU).
 //!
@@ -37,6 +39,7 @@ mod output_tile;
 mod shape;
 pub mod simd;
 mod tiles;
+mod uninit;
 
 pub use batch_norm::{
     MaskSource, NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward,
@@ -50,3 +53,4 @@ pub use grad_input::conv2d_backward_input;
 pub use grad_weight::conv2d_backward_weight;
 pub use max_pool::{PoolShape, max_pool2d_backward, max_pool2d_forward};
 pub use shape::ConvShape;
+pub use uninit::{as_uninit, written_by};

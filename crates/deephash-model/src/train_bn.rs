@@ -21,7 +21,7 @@ use burn::nn::BatchNorm;
 use burn::tensor::{Tensor, TensorData};
 use deephash_kernels::{
     Activation, MaskSource, NormParams, NormShape, batch_norm_train_backward,
-    batch_norm_train_forward,
+    batch_norm_train_forward, written_by,
 };
 
 use crate::fused::{activate, add};
@@ -109,17 +109,16 @@ fn fused_op(
         epsilon,
         activation,
     };
-    let mut output = vec![0.0f32; shape.len()];
     let (mut mean, mut variance) = (vec![0.0f32; shape.channels], vec![0.0f32; shape.channels]);
-    batch_norm_train_forward(
-        f32s(&input),
-        &shape,
-        &params,
-        res.as_ref().map(f32s),
-        &mut output,
-        &mut mean,
-        &mut variance,
-    )
+    // The output is not zero-filled first: the kernel writes every value.
+    // SAFETY: batch_norm_train_forward writes all of its output when it returns Ok.
+    let output = unsafe {
+        written_by(shape.len(), |output| {
+            let residual = res.as_ref().map(f32s);
+            let (x, mean, var) = (f32s(&input), &mut mean, &mut variance);
+            batch_norm_train_forward(x, &shape, &params, residual, output, mean, var)
+        })
+    }
     .expect("buffer lengths follow the tensor shapes");
     let dims = input.layout().shape().clone();
     let output = FlexTensor::from_data(TensorData::new(output, dims));
@@ -164,9 +163,10 @@ fn gradients(state: &State, grad: &FlexTensor, residual: bool) -> [Option<FlexTe
         epsilon: state.epsilon,
         activation: state.activation,
     };
-    let mut dx = vec![0.0f32; s.len()];
+    // dX and dR are not zero-filled first: the kernel writes every value.
+    let mut dx = Vec::with_capacity(s.len());
     let (mut dgamma, mut dbeta) = (vec![0.0f32; s.channels], vec![0.0f32; s.channels]);
-    let mut dr = residual.then(|| vec![0.0f32; s.len()]);
+    let mut dr = residual.then(|| Vec::with_capacity(s.len()));
     let mask = match &state.output {
         Some(output) => MaskSource::Output(f32s(output)),
         None => MaskSource::Recomputed,
@@ -178,11 +178,19 @@ fn gradients(state: &State, grad: &FlexTensor, residual: bool) -> [Option<FlexTe
         s,
         &params,
         (&state.mean, &state.variance),
-        &mut dx,
+        &mut dx.spare_capacity_mut()[..s.len()],
         (&mut dgamma, &mut dbeta),
-        dr.as_deref_mut(),
+        dr.as_mut()
+            .map(|dr| &mut dr.spare_capacity_mut()[..s.len()]),
     )
     .expect("buffer lengths follow the tensor shapes");
+    // SAFETY: batch_norm_train_backward wrote every value of dX and dR (it returned Ok).
+    unsafe {
+        dx.set_len(s.len());
+        if let Some(dr) = &mut dr {
+            dr.set_len(s.len());
+        }
+    }
     let dims = state.input.layout().shape().clone();
     let tensor = |v: Vec<f32>, d| FlexTensor::from_data(TensorData::new(v, d));
     [
