@@ -114,7 +114,7 @@ fn main() {
                     max_pool2d_forward(&z, &pool, &mut p, Some(&mut idx)).unwrap()
                 });
                 let b = time(reps, || {
-                    max_pool2d_backward(&p, &idx, &pool, &mut dy).unwrap()
+                    max_pool2d_backward(&p, &idx, &pool, as_uninit(&mut dy)).unwrap()
                 });
                 (f, b)
             } else {

@@ -11,6 +11,8 @@
 //! pool) runs separably: row-wise maxima of each input row once, then their maxima down the
 //! window's rows.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use crate::KernelError;
@@ -143,13 +145,14 @@ pub fn max_pool2d_forward(
 }
 
 /// `grad_input`: each output gradient added at the input position its maximum came from
-/// (`indices` from [`max_pool2d_forward`]), zero elsewhere. Errors when a buffer's length
-/// does not match `shape` (or an index lies outside its plane).
+/// (`indices` from [`max_pool2d_forward`]), zero elsewhere. Every value of `grad_input` is
+/// written (it may come uninitialised: each task zeroes its own planes). Errors when a
+/// buffer's length does not match `shape` (or an index lies outside its plane).
 pub fn max_pool2d_backward(
     grad_output: &[f32],
     indices: &[u32],
     shape: &PoolShape,
-    grad_input: &mut [f32],
+    grad_input: &mut [MaybeUninit<f32>],
 ) -> Result<(), KernelError> {
     KernelError::check_len("grad_output", shape.output_len(), grad_output.len())?;
     KernelError::check_len("indices", shape.output_len(), indices.len())?;
@@ -171,7 +174,11 @@ pub fn max_pool2d_backward(
             let first = t * per_task;
             for (p, dx) in dx.chunks_exact_mut(plane_in).enumerate() {
                 let at = (first + p) * plane_out..(first + p + 1) * plane_out;
-                dx.fill(0.0);
+                dx.fill(MaybeUninit::new(0.0));
+                // SAFETY: every value of the plane was just written; MaybeUninit<f32> has f32's
+                // layout.
+                let dx: &mut [f32] =
+                    unsafe { std::slice::from_raw_parts_mut(dx.as_mut_ptr().cast(), dx.len()) };
                 for (&i, &g) in indices[at.clone()].iter().zip(&grad_output[at]) {
                     dx[i as usize] += g;
                 }
