@@ -8,9 +8,9 @@
 use std::time::Instant;
 
 use deephash_kernels::{
-    Activation, ConvShape, Epilogue, NormParams, NormShape, PoolShape, batch_norm_train_backward,
-    batch_norm_train_forward, conv2d_backward_input, conv2d_backward_weight, conv2d_forward,
-    max_pool2d_backward, max_pool2d_forward,
+    Activation, ConvShape, Epilogue, MaskSource, NormParams, NormShape, PoolShape, as_uninit,
+    batch_norm_train_backward, batch_norm_train_forward, conv2d_backward_input,
+    conv2d_backward_weight, conv2d_forward, max_pool2d_backward, max_pool2d_forward,
 };
 
 /// Median milliseconds of `reps` calls.
@@ -78,20 +78,28 @@ fn main() {
             let (mut mean, mut var) = (vec![0.0f32; out], vec![0.0f32; out]);
             let mut z = vec![0.0f32; norm.len()];
             let bn_f = time(reps, || {
-                batch_norm_train_forward(&y, &norm, &params, None, &mut z, &mut mean, &mut var)
-                    .unwrap()
+                batch_norm_train_forward(
+                    &y,
+                    &norm,
+                    &params,
+                    None,
+                    as_uninit(&mut z),
+                    &mut mean,
+                    &mut var,
+                )
+                .unwrap()
             });
             let (mut dg, mut db) = (vec![0.0f32; out], vec![0.0f32; out]);
             let mut dy = vec![0.0f32; norm.len()];
             let bn_b = time(reps, || {
                 batch_norm_train_backward(
                     &y,
-                    &z,
+                    MaskSource::Recomputed,
                     &z,
                     &norm,
                     &params,
                     (&mean, &var),
-                    &mut dy,
+                    as_uninit(&mut dy),
                     (&mut dg, &mut db),
                     None,
                 )
@@ -106,7 +114,7 @@ fn main() {
                     max_pool2d_forward(&z, &pool, &mut p, Some(&mut idx)).unwrap()
                 });
                 let b = time(reps, || {
-                    max_pool2d_backward(&p, &idx, &pool, &mut dy).unwrap()
+                    max_pool2d_backward(&p, &idx, &pool, as_uninit(&mut dy)).unwrap()
                 });
                 (f, b)
             } else {

@@ -24,6 +24,19 @@ impl SharedMut {
         // SAFETY: the caller's contract.
         unsafe { std::slice::from_raw_parts_mut(self.0.add(range.start), range.len()) }
     }
+
+    /// The values `range` of the shared buffer as possibly uninitialised slots, for kernels
+    /// that only write them.
+    ///
+    /// # Safety
+    /// `range` lies inside the buffer and no other task touches it while the slice lives.
+    pub(crate) unsafe fn slice_uninit<'a>(
+        self,
+        range: std::ops::Range<usize>,
+    ) -> &'a mut [std::mem::MaybeUninit<f32>] {
+        // SAFETY: the caller's contract; MaybeUninit<f32> has f32's layout.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(range.start).cast(), range.len()) }
+    }
 }
 
 /// `dst.copy_from_slice(src)` for the short rows of im2col and friends (7–56 values) without

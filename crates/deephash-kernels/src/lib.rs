@@ -22,6 +22,8 @@
 //!   (no im2col), with the same epilogue.
 //! - Max pooling with PyTorch's tie rule: [`max_pool2d_forward`] (optionally recording where
 //!   each maximum came from) and [`max_pool2d_backward`].
+//! - [`written_by`] / [`as_uninit`]: outputs the batch-norm kernels only write, passed without
+//!   zero-filling them first.
 //! - [`simd`]: the kernels' own loops are compiled for AVX-512, AVX2 + FMA and the baseline
 //!   instructions and chosen at run time (one binary for every x86-64 CPU).
 //!
@@ -46,12 +48,15 @@ mod output_tile;
 mod shape;
 pub mod simd;
 mod tiles;
+mod uninit;
 mod winograd;
 mod winograd_grad_weight;
 mod winograd_tiles;
 mod winograd_transforms;
 
-pub use batch_norm::{NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward};
+pub use batch_norm::{
+    MaskSource, NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward,
+};
 pub use conv2d::conv2d_forward;
 pub use depthwise::{depthwise_forward, depthwise_forward_with};
 pub use epilogue::{Activation, Epilogue};
@@ -61,5 +66,6 @@ pub use grad_input::conv2d_backward_input;
 pub use grad_weight::conv2d_backward_weight;
 pub use max_pool::{PoolShape, max_pool2d_backward, max_pool2d_forward};
 pub use shape::ConvShape;
+pub use uninit::{as_uninit, written_by};
 pub use winograd::{conv2d_forward_winograd, winograd_applies, winograd_preferred};
 pub use winograd_grad_weight::conv2d_backward_weight_winograd;

@@ -7,7 +7,11 @@
 //! Padding is never the maximum (PyTorch pads with −∞).
 //!
 //! The 2 × 2 stride-2 unpadded pool (the small CNN's) has its own loop: two input rows per
-//! output row, no window bounds to compute.
+//! output row, no window bounds to compute. Every other pool (ResNet's 3 × 3 stride-2 stem
+//! pool) runs separably: row-wise maxima of each input row once, then their maxima down the
+//! window's rows.
+
+use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
@@ -123,6 +127,7 @@ pub fn max_pool2d_forward(
         .enumerate()
         .for_each(|(t, out)| {
             let first = t * per_task;
+            let mut scratch = RowMaxima::default();
             for (p, out) in out.chunks_exact_mut(ho * wo).enumerate() {
                 let plane = &input[(first + p) * h * w..][..h * w];
                 // SAFETY: this task owns the same planes of the indices as of the output.
@@ -132,7 +137,7 @@ pub fn max_pool2d_forward(
                 if shape.is_2x2_stride_2() {
                     pool_2x2(plane, shape, out, idx);
                 } else {
-                    pool_plane(plane, shape, out, idx);
+                    pool_separable(plane, shape, out, idx, &mut scratch);
                 }
             }
         });
@@ -140,13 +145,14 @@ pub fn max_pool2d_forward(
 }
 
 /// `grad_input`: each output gradient added at the input position its maximum came from
-/// (`indices` from [`max_pool2d_forward`]), zero elsewhere. Errors when a buffer's length
-/// does not match `shape` (or an index lies outside its plane).
+/// (`indices` from [`max_pool2d_forward`]), zero elsewhere. Every value of `grad_input` is
+/// written (it may come uninitialised: each task zeroes its own planes). Errors when a
+/// buffer's length does not match `shape` (or an index lies outside its plane).
 pub fn max_pool2d_backward(
     grad_output: &[f32],
     indices: &[u32],
     shape: &PoolShape,
-    grad_input: &mut [f32],
+    grad_input: &mut [MaybeUninit<f32>],
 ) -> Result<(), KernelError> {
     KernelError::check_len("grad_output", shape.output_len(), grad_output.len())?;
     KernelError::check_len("indices", shape.output_len(), indices.len())?;
@@ -168,7 +174,11 @@ pub fn max_pool2d_backward(
             let first = t * per_task;
             for (p, dx) in dx.chunks_exact_mut(plane_in).enumerate() {
                 let at = (first + p) * plane_out..(first + p + 1) * plane_out;
-                dx.fill(0.0);
+                dx.fill(MaybeUninit::new(0.0));
+                // SAFETY: every value of the plane was just written; MaybeUninit<f32> has f32's
+                // layout.
+                let dx: &mut [f32] =
+                    unsafe { std::slice::from_raw_parts_mut(dx.as_mut_ptr().cast(), dx.len()) };
                 for (&i, &g) in indices[at.clone()].iter().zip(&grad_output[at]) {
                     dx[i as usize] += g;
                 }
@@ -239,28 +249,80 @@ fn max_nan(a: f32, b: f32) -> f32 {
     if a > b || a.is_nan() { a } else { b }
 }
 
-/// One plane of any pool (windows clipped to the input; padding never wins).
-fn pool_plane(plane: &[f32], shape: &PoolShape, out: &mut [f32], mut idx: Option<&mut [u32]>) {
-    let ([h, w], [ho, wo]) = (shape.in_hw, shape.out_hw);
-    let window = |o: usize, axis: usize, size: usize| {
-        let start = (o * shape.stride[axis]) as isize - shape.pad_start[axis] as isize;
-        let end = (start + shape.kernel[axis] as isize).min(size as isize);
-        (start.max(0) as usize, end as usize)
-    };
-    for oy in 0..ho {
-        let (y0, y1) = window(oy, 0, h);
-        for ox in 0..wo {
-            let (x0, x1) = window(ox, 1, w);
-            let first = y0 * w + x0;
-            let mut best = (plane[first], first as u32);
-            for y in y0..y1 {
-                for x in x0..x1 {
-                    best = take(best, plane[y * w + x], (y * w + x) as u32);
+/// Per-task scratch of the separable pool: the row-wise maxima of one plane (`H × Wo` values
+/// and their positions).
+#[derive(Default)]
+struct RowMaxima {
+    values: Vec<f32>,
+    positions: Vec<u32>,
+}
+
+multiversion! {
+    /// One plane of any pool, separably: first the maximum of each window's columns in every
+    /// input row (`H × Wo`, kept with its position), then the maximum of each window's rows of
+    /// those. Each input row is scanned once however many windows overlap it (ResNet's 3 × 3
+    /// stride-2 pool: 3 + 3 comparisons per output instead of 9), and the second step runs
+    /// along whole rows. PyTorch's rule survives the split: scanning the window row by row,
+    /// the first maximum is the first row's first maximum among the rows that reach the
+    /// window's maximum, and the last NaN is the last NaN of the last row that has one — what
+    /// the two folds with [`take`] (first maximum, last NaN) pick. Windows are clipped to the
+    /// input (padding never wins).
+    fn pool_separable(
+        plane: &[f32],
+        shape: &PoolShape,
+        out: &mut [f32],
+        idx: Option<&mut [u32]>,
+        scratch: &mut RowMaxima,
+    ) {
+        let ([h, w], wo) = (shape.in_hw, shape.out_hw[1]);
+        let window = |o: usize, axis: usize, size: usize| {
+            let start = (o * shape.stride[axis]) as isize - shape.pad_start[axis] as isize;
+            let end = (start + shape.kernel[axis] as isize).min(size as isize);
+            (start.max(0) as usize, end as usize)
+        };
+        scratch.values.resize(h * wo, 0.0);
+        scratch.positions.resize(h * wo, 0);
+        let (values, positions) = (&mut scratch.values[..h * wo], &mut scratch.positions[..h * wo]);
+        for (y, ((row_v, row_p), row)) in values
+            .chunks_exact_mut(wo)
+            .zip(positions.chunks_exact_mut(wo))
+            .zip(plane.chunks_exact(w))
+            .enumerate()
+        {
+            let base = (y * w) as u32;
+            for (ox, (v, p)) in row_v.iter_mut().zip(row_p.iter_mut()).enumerate() {
+                let (x0, x1) = window(ox, 1, w);
+                let mut best = (row[x0], base + x0 as u32);
+                for (x, &value) in row[x0..x1].iter().enumerate().skip(1) {
+                    best = take(best, value, base + (x0 + x) as u32);
                 }
+                (*v, *p) = best;
             }
-            out[oy * wo + ox] = best.0;
-            if let Some(idx) = idx.as_deref_mut() {
-                idx[oy * wo + ox] = best.1;
+        }
+        let mut idx = idx;
+        for (oy, out_row) in out.chunks_exact_mut(wo).enumerate() {
+            let (y0, y1) = window(oy, 0, h);
+            let (first_v, first_p) = (&values[y0 * wo..][..wo], &positions[y0 * wo..][..wo]);
+            match idx.as_deref_mut() {
+                Some(idx) => {
+                    let idx_row = &mut idx[oy * wo..][..wo];
+                    out_row.copy_from_slice(first_v);
+                    idx_row.copy_from_slice(first_p);
+                    for y in y0 + 1..y1 {
+                        let (vs, ps) = (&values[y * wo..][..wo], &positions[y * wo..][..wo]);
+                        for (((o, i), &v), &p) in out_row.iter_mut().zip(idx_row.iter_mut()).zip(vs).zip(ps) {
+                            (*o, *i) = take((*o, *i), v, p);
+                        }
+                    }
+                }
+                None => {
+                    out_row.copy_from_slice(first_v);
+                    for y in y0 + 1..y1 {
+                        for (o, &v) in out_row.iter_mut().zip(&values[y * wo..][..wo]) {
+                            *o = if v > *o || v.is_nan() { v } else { *o };
+                        }
+                    }
+                }
             }
         }
     }

@@ -7,8 +7,8 @@ mod common;
 
 use common::{Rng, at_every_simd_level};
 use deephash_kernels::{
-    Activation, KernelError, NormParams, NormShape, batch_norm_train_backward,
-    batch_norm_train_forward,
+    Activation, KernelError, MaskSource, NormParams, NormShape, as_uninit,
+    batch_norm_train_backward, batch_norm_train_forward, written_by,
 };
 
 const EPS: f64 = 1e-5;
@@ -61,12 +61,15 @@ fn check(s: NormShape, residual: bool, act: Activation, rng: &mut Rng) {
         epsilon: EPS,
         activation: act,
     };
-    let (mut y, mut mean, mut var) = (
-        vec![0.0; s.len()],
-        vec![0.0; s.channels],
-        vec![0.0; s.channels],
-    );
-    batch_norm_train_forward(&x, &s, &params, r, &mut y, &mut mean, &mut var).unwrap();
+    let (mut mean, mut var) = (vec![0.0; s.channels], vec![0.0; s.channels]);
+    // The output as the model allocates it: uninitialised, every value written by the kernel.
+    // SAFETY: the kernel writes every value of its output when it succeeds.
+    let y = unsafe {
+        written_by(s.len(), |y| {
+            batch_norm_train_forward(&x, &s, &params, r, y, &mut mean, &mut var)
+        })
+    }
+    .unwrap();
     let f64s = |v: &[f32]| v.iter().map(|&a| a as f64).collect::<Vec<f64>>();
     let (x64, g64, b64) = (f64s(&x), f64s(&gamma), f64s(&beta));
     let want = reference(&x64, &g64, &b64, r, &s, act);
@@ -78,16 +81,42 @@ fn check(s: NormShape, residual: bool, act: Activation, rng: &mut Rng) {
     let mut dr = vec![0.0; s.len()];
     batch_norm_train_backward(
         &x,
-        &y,
+        MaskSource::Output(&y),
         &g,
         &s,
         &params,
         (&mean, &var),
-        &mut dx,
+        as_uninit(&mut dx),
         (&mut dgamma, &mut dbeta),
-        residual.then_some(&mut dr[..]),
+        residual.then_some(as_uninit(&mut dr)),
     )
     .unwrap();
+    if !residual {
+        // The mask recomputed from x must be the one read from y, bit for bit.
+        let mut dx2 = vec![f32::NAN; s.len()];
+        let (mut dgamma2, mut dbeta2) = (vec![f32::NAN; s.channels], vec![f32::NAN; s.channels]);
+        let (x_, g_, mv) = (&x, &g, (&mean[..], &var[..]));
+        let grads = (&mut dgamma2[..], &mut dbeta2[..]);
+        let mask = MaskSource::Recomputed;
+        batch_norm_train_backward(
+            x_,
+            mask,
+            g_,
+            &s,
+            &params,
+            mv,
+            as_uninit(&mut dx2),
+            grads,
+            None,
+        )
+        .unwrap();
+        assert_eq!(dx2, dx, "{s:?} {act:?}: dx with the mask recomputed");
+        assert_eq!(
+            (dgamma2, dbeta2),
+            (dgamma.clone(), dbeta.clone()),
+            "{s:?} {act:?}"
+        );
+    }
     let loss = |x: &[f64], gamma: &[f64], beta: &[f64]| -> f64 {
         reference(x, gamma, beta, r, &s, act)
             .iter()
@@ -165,7 +194,8 @@ fn rejects_statistics_of_the_wrong_length() {
         activation: Activation::Relu,
     };
     let mut y = vec![0.0; s.len()];
-    let err = batch_norm_train_forward(&x, &s, &params, None, &mut y, &mut [0.0; 2], &mut [0.0; 3])
+    let y = as_uninit(&mut y);
+    let err = batch_norm_train_forward(&x, &s, &params, None, y, &mut [0.0; 2], &mut [0.0; 3])
         .unwrap_err();
     assert!(
         matches!(err, KernelError::BufferLength { name: "mean", .. }),

@@ -6,7 +6,9 @@
 mod common;
 
 use common::{Rng, at_every_simd_level};
-use deephash_kernels::{KernelError, PoolShape, max_pool2d_backward, max_pool2d_forward};
+use deephash_kernels::{
+    KernelError, PoolShape, as_uninit, max_pool2d_backward, max_pool2d_forward,
+};
 
 /// The pooled values and the chosen positions (inside the plane), by the definition.
 fn reference(x: &[f32], s: &PoolShape) -> (Vec<f64>, Vec<usize>) {
@@ -82,7 +84,7 @@ fn check(s: PoolShape, nans: bool, rng: &mut Rng) {
     }
     let mut dx = vec![f32::NAN; s.input_len()];
     let indices: Vec<u32> = want_at.iter().map(|&i| i as u32).collect();
-    max_pool2d_backward(&g, &indices, &s, &mut dx).unwrap();
+    max_pool2d_backward(&g, &indices, &s, as_uninit(&mut dx)).unwrap();
     for (i, (&w, &d)) in want_dx.iter().zip(&dx).enumerate() {
         assert!(
             (w - d as f64).abs() <= 1e-6,
@@ -160,5 +162,6 @@ fn impossible_geometries_and_wrong_buffers_are_errors() {
         Err(KernelError::BufferLength { name: "output", .. })
     ));
     let mut dx = vec![0.0; 16];
-    assert!(max_pool2d_backward(&[0.0; 4], &[0, 1, 2, 16], &s, &mut dx).is_err());
+    let dx = as_uninit(&mut dx);
+    assert!(max_pool2d_backward(&[0.0; 4], &[0, 1, 2, 16], &s, dx).is_err());
 }

@@ -24,7 +24,7 @@ use burn::backend::{Autodiff, Flex};
 use burn::nn::PaddingConfig2d;
 use burn::nn::pool::MaxPool2d;
 use burn::tensor::{DType, Device, Tensor, TensorData};
-use deephash_kernels::{PoolShape, max_pool2d_backward, max_pool2d_forward};
+use deephash_kernels::{PoolShape, max_pool2d_backward, max_pool2d_forward, written_by};
 
 use crate::fused::kernel_enabled;
 use crate::train_conv::{contiguous, f32s, on_flex_autodiff};
@@ -135,9 +135,14 @@ impl Backward<Flex, 1> for PoolBackward {
         let grad = contiguous(&grads.consume::<Flex>(&ops.node));
         let Some(node) = node else { return };
         let s = &ops.state.shape;
-        let mut dx = vec![0.0f32; s.input_len()];
-        max_pool2d_backward(f32s(&grad), &ops.state.indices, s, &mut dx)
-            .expect("buffer lengths follow the tensor shapes");
+        // Not zero-filled here: the kernel zeroes each plane in its own task.
+        // SAFETY: max_pool2d_backward writes every value of its output when it returns Ok.
+        let dx = unsafe {
+            written_by(s.input_len(), |dx| {
+                max_pool2d_backward(f32s(&grad), &ops.state.indices, s, dx)
+            })
+        }
+        .expect("buffer lengths follow the tensor shapes");
         let dims = [s.batch, s.channels, s.in_hw[0], s.in_hw[1]];
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, dims)));
     }

@@ -2,7 +2,8 @@
 //! activation: a custom autodiff operation (like [`crate::train_conv`]) whose forward is
 //! deephash-kernels' `batch_norm_train_forward` (statistics in one pass) and whose backward is
 //! `batch_norm_train_backward` (two passes per channel, the activation's mask and the
-//! residual's gradient included). burn's composite batch norm costs about ten tensor passes
+//! residual's gradient included; without a residual the mask is recomputed from the input,
+//! so the output is not read back). burn's composite batch norm costs about ten tensor passes
 //! with transposing copies forward and more backward.
 //!
 //! The running statistics are updated as [`crate::layers::batch_norm_forward`] does
@@ -19,7 +20,8 @@ use burn::backend::{Autodiff, Flex};
 use burn::nn::BatchNorm;
 use burn::tensor::{Tensor, TensorData};
 use deephash_kernels::{
-    Activation, NormParams, NormShape, batch_norm_train_backward, batch_norm_train_forward,
+    Activation, MaskSource, NormParams, NormShape, batch_norm_train_backward,
+    batch_norm_train_forward, written_by,
 };
 
 use crate::fused::{activate, add};
@@ -57,12 +59,14 @@ pub fn train_bn_act(
     y
 }
 
-/// What the backward step keeps (shared buffers, no copy).
+/// What the backward step keeps (shared buffers, no copy). The output only with a residual:
+/// without one the backward recomputes the activation's mask from the input and γ, β.
 #[derive(Debug, Clone)]
 struct State {
     input: FlexTensor,
-    output: FlexTensor,
+    output: Option<FlexTensor>,
     gamma: FlexTensor,
+    beta: FlexTensor,
     mean: Vec<f32>,
     variance: Vec<f32>,
     shape: NormShape,
@@ -105,24 +109,24 @@ fn fused_op(
         epsilon,
         activation,
     };
-    let mut output = vec![0.0f32; shape.len()];
     let (mut mean, mut variance) = (vec![0.0f32; shape.channels], vec![0.0f32; shape.channels]);
-    batch_norm_train_forward(
-        f32s(&input),
-        &shape,
-        &params,
-        res.as_ref().map(f32s),
-        &mut output,
-        &mut mean,
-        &mut variance,
-    )
+    // The output is not zero-filled first: the kernel writes every value.
+    // SAFETY: batch_norm_train_forward writes all of its output when it returns Ok.
+    let output = unsafe {
+        written_by(shape.len(), |output| {
+            let residual = res.as_ref().map(f32s);
+            let (x, mean, var) = (f32s(&input), &mut mean, &mut variance);
+            batch_norm_train_forward(x, &shape, &params, residual, output, mean, var)
+        })
+    }
     .expect("buffer lengths follow the tensor shapes");
     let dims = input.layout().shape().clone();
     let output = FlexTensor::from_data(TensorData::new(output, dims));
     let state = State {
         input,
-        output: output.clone(),
+        output: res.is_some().then(|| output.clone()),
         gamma,
+        beta,
         mean: mean.clone(),
         variance: variance.clone(),
         shape,
@@ -155,25 +159,38 @@ fn gradients(state: &State, grad: &FlexTensor, residual: bool) -> [Option<FlexTe
     let s = &state.shape;
     let params = NormParams {
         gamma: f32s(&state.gamma),
-        beta: &[],
+        beta: f32s(&state.beta),
         epsilon: state.epsilon,
         activation: state.activation,
     };
-    let mut dx = vec![0.0f32; s.len()];
+    // dX and dR are not zero-filled first: the kernel writes every value.
+    let mut dx = Vec::with_capacity(s.len());
     let (mut dgamma, mut dbeta) = (vec![0.0f32; s.channels], vec![0.0f32; s.channels]);
-    let mut dr = residual.then(|| vec![0.0f32; s.len()]);
+    let mut dr = residual.then(|| Vec::with_capacity(s.len()));
+    let mask = match &state.output {
+        Some(output) => MaskSource::Output(f32s(output)),
+        None => MaskSource::Recomputed,
+    };
     batch_norm_train_backward(
         f32s(&state.input),
-        f32s(&state.output),
+        mask,
         f32s(grad),
         s,
         &params,
         (&state.mean, &state.variance),
-        &mut dx,
+        &mut dx.spare_capacity_mut()[..s.len()],
         (&mut dgamma, &mut dbeta),
-        dr.as_deref_mut(),
+        dr.as_mut()
+            .map(|dr| &mut dr.spare_capacity_mut()[..s.len()]),
     )
     .expect("buffer lengths follow the tensor shapes");
+    // SAFETY: batch_norm_train_backward wrote every value of dX and dR (it returned Ok).
+    unsafe {
+        dx.set_len(s.len());
+        if let Some(dr) = &mut dr {
+            dr.set_len(s.len());
+        }
+    }
     let dims = state.input.layout().shape().clone();
     let tensor = |v: Vec<f32>, d| FlexTensor::from_data(TensorData::new(v, d));
     [
