@@ -168,7 +168,8 @@ const RESNET50: &[Layer] = &[
 /// ResNet-50's inference convolutions, forward with bias and ReLU: per layer milliseconds per
 /// call (median of the rounds) with im2col + GEMM and, for the 3 × 3 stride-1 ones, with
 /// Winograd (interleaved), their share of the network's convolution time, and the whole
-/// network's convolution time with and without Winograd on those layers.
+/// network's convolution time with and without Winograd on those layers (all of which the
+/// dispatch hands to Winograd at batch 32; at other batches check `winograd_preferred`).
 fn resnet50(batch: usize, rounds: usize) {
     println!(
         "| in | out | side in | kernel | stride | count | im2col ms | Winograd ms | ratio | share of im2col total |"
