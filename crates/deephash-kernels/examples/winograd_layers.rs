@@ -3,7 +3,8 @@
 //! ReLU fused), input gradient (dX) and weight gradient (dW), milliseconds per call (median of
 //! the rounds) and the ratio im2col / Winograd (above 1 = Winograd faster).
 //! `cargo run --release -p deephash-kernels --example winograd_layers [BATCH] [ROUNDS]
-//! [small-cnn]` (the last: the small CNN's layers instead of ResNet-18's);
+//! [small-cnn|resnet50]` (the small CNN's layers instead of ResNet-18's; or every
+//! convolution of ResNet-50's inference, forward only: see [`resnet50`]);
 //! `DEEPHASH_WINOGRAD_TILES=N` sets the forward's tiles per chunk; `CPU_TIME=1` times CPU
 //! time instead of wall time.
 
@@ -11,7 +12,7 @@ use std::time::Instant;
 
 use deephash_kernels::{
     Activation, ConvShape, Epilogue, conv2d_backward_input, conv2d_backward_weight,
-    conv2d_backward_weight_winograd, conv2d_forward, conv2d_forward_winograd,
+    conv2d_backward_weight_winograd, conv2d_forward, conv2d_forward_winograd, winograd_applies,
 };
 
 fn main() {
@@ -22,11 +23,15 @@ fn main() {
     let batch: usize = args.next().map_or(32, |b| b.parse().expect("BATCH"));
     let rounds: usize = args.next().map_or(3, |r| r.parse().expect("ROUNDS"));
     println!("threads={} batch={batch}", rayon::current_num_threads());
+    let set = args.next();
+    if set.as_deref() == Some("resnet50") {
+        return resnet50(batch, rounds);
+    }
     println!(
         "| in | out | side | fwd im2col | fwd Winograd | ratio | dX im2col | dX Winograd | ratio | dW im2col | dW Winograd | ratio |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let layers: &[(usize, usize, usize)] = match args.next().as_deref() {
+    let layers: &[(usize, usize, usize)] = match set.as_deref() {
         // The small CNN's 3 x 3 layers (Fashion-MNIST, 28 x 28, width 16).
         Some("small-cnn") => &[
             (16, 16, 28),
@@ -100,6 +105,160 @@ fn main() {
             ms[4] / ms[5]
         );
     }
+}
+
+/// One convolution of ResNet-50 (torchvision, 224 × 224 input): in and out channels, input
+/// side, kernel side, stride, and how many of it the network runs.
+struct Layer {
+    ins: usize,
+    outs: usize,
+    side: usize,
+    kernel: usize,
+    stride: usize,
+    count: usize,
+}
+
+const fn layer(
+    ins: usize,
+    outs: usize,
+    side: usize,
+    kernel: usize,
+    stride: usize,
+    count: usize,
+) -> Layer {
+    Layer {
+        ins,
+        outs,
+        side,
+        kernel,
+        stride,
+        count,
+    }
+}
+
+/// Every convolution of ResNet-50 (the stem, then per stage the first block's 1 × 1, strided
+/// 3 × 3, 1 × 1 and downsample, then the other blocks' 1 × 1, 3 × 3, 1 × 1).
+const RESNET50: &[Layer] = &[
+    layer(3, 64, 224, 7, 2, 1),
+    layer(64, 64, 56, 1, 1, 1),
+    layer(64, 64, 56, 3, 1, 3),
+    layer(64, 256, 56, 1, 1, 3),
+    layer(64, 256, 56, 1, 1, 1),
+    layer(256, 64, 56, 1, 1, 2),
+    layer(256, 128, 56, 1, 1, 1),
+    layer(128, 128, 56, 3, 2, 1),
+    layer(128, 512, 28, 1, 1, 4),
+    layer(256, 512, 56, 1, 2, 1),
+    layer(512, 128, 28, 1, 1, 3),
+    layer(128, 128, 28, 3, 1, 3),
+    layer(512, 256, 28, 1, 1, 1),
+    layer(256, 256, 28, 3, 2, 1),
+    layer(256, 1024, 14, 1, 1, 6),
+    layer(512, 1024, 28, 1, 2, 1),
+    layer(1024, 256, 14, 1, 1, 5),
+    layer(256, 256, 14, 3, 1, 5),
+    layer(1024, 512, 14, 1, 1, 1),
+    layer(512, 512, 14, 3, 2, 1),
+    layer(512, 2048, 7, 1, 1, 3),
+    layer(1024, 2048, 14, 1, 2, 1),
+    layer(2048, 512, 7, 1, 1, 2),
+    layer(512, 512, 7, 3, 1, 2),
+];
+
+/// ResNet-50's inference convolutions, forward with bias and ReLU: per layer milliseconds per
+/// call (median of the rounds) with im2col + GEMM and, for the 3 × 3 stride-1 ones, with
+/// Winograd (interleaved), their share of the network's convolution time, and the whole
+/// network's convolution time with and without Winograd on those layers (all of which the
+/// dispatch hands to Winograd at batch 32; at other batches check `winograd_preferred`).
+fn resnet50(batch: usize, rounds: usize) {
+    println!(
+        "| in | out | side in | kernel | stride | count | im2col ms | Winograd ms | ratio | share of im2col total |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let rows: Vec<(f64, Option<f64>)> = RESNET50
+        .iter()
+        .map(|l| resnet50_layer(l, batch, rounds))
+        .collect();
+    let total = |winograd: bool| -> f64 {
+        RESNET50
+            .iter()
+            .zip(&rows)
+            .map(|(l, &(im2col, wino))| {
+                l.count as f64
+                    * if winograd {
+                        wino.unwrap_or(im2col)
+                    } else {
+                        im2col
+                    }
+            })
+            .sum()
+    };
+    let (off, on) = (total(false), total(true));
+    for (l, &(im2col, wino)) in RESNET50.iter().zip(&rows) {
+        let w = wino.map_or("-".into(), |w| format!("{w:.1}"));
+        let r = wino.map_or("-".into(), |w| format!("{:.2}×", im2col / w));
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {im2col:.1} | {w} | {r} | {:.1} % |",
+            l.ins,
+            l.outs,
+            l.side,
+            l.kernel,
+            l.stride,
+            l.count,
+            100.0 * l.count as f64 * im2col / off
+        );
+    }
+    println!(
+        "convolutions per image batch: im2col {off:.0} ms, with Winograd {on:.0} ms, ratio {:.3}×",
+        off / on
+    );
+}
+
+/// One layer of [`resnet50`]: (im2col ms, Winograd ms where it applies).
+fn resnet50_layer(l: &Layer, batch: usize, rounds: usize) -> (f64, Option<f64>) {
+    let pad = (l.kernel / 2, l.kernel / 2);
+    let shape = ConvShape::new(
+        batch,
+        l.ins,
+        [l.side; 2],
+        l.outs,
+        [l.kernel; 2],
+        [l.stride; 2],
+        [pad; 2],
+    )
+    .unwrap();
+    let values = |len: usize, seed: usize| -> Vec<f32> {
+        (0..len)
+            .map(|i| ((i * 7919 + seed) % 1000) as f32 / 1000.0 - 0.5)
+            .collect()
+    };
+    let (x, w, b) = (
+        values(shape.input_len(), 1),
+        values(shape.weight_len(), 2),
+        values(l.outs, 3),
+    );
+    let epilogue = Epilogue {
+        bias: Some(&b),
+        residual: None,
+        activation: Activation::Relu,
+    };
+    let mut y = vec![0.0; shape.output_len()];
+    let winograd = winograd_applies(&shape);
+    let (mut im2col, mut wino) = (Vec::new(), Vec::new());
+    for _ in 0..=rounds {
+        im2col.push(time(|| {
+            conv2d_forward(&x, &w, &shape, &epilogue, &mut y).unwrap()
+        }));
+        if winograd {
+            wino.push(time(|| {
+                conv2d_forward_winograd(&x, &w, &shape, &epilogue, &mut y).unwrap()
+            }));
+        }
+    }
+    (
+        median(&mut im2col[1..]),
+        winograd.then(|| median(&mut wino[1..])),
+    )
 }
 
 /// `W'[c][o]` = `W[o][c]` rotated by 180° (the input gradient's filters).
