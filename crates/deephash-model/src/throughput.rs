@@ -42,7 +42,7 @@ impl ThroughputRun {
             let device = device.device()?;
             let net = config.init(&device)?;
             Ok(time_inference(
-                &net,
+                net,
                 &device,
                 self.batch,
                 side,
@@ -67,21 +67,26 @@ fn images(batch: usize, side: usize, device: &Device) -> Tensor<4> {
 }
 
 /// Seconds for `iters` evaluation-mode forward passes (features and head), after one warm-up,
-/// through the network's inference form (built before the clock starts, as a loaded model
-/// builds it once), or through the module itself when `fold_per_call`.
+/// through the network's inference form (built before the clock starts and the module then
+/// dropped, as a loaded model keeps only that form), or through the module itself when
+/// `fold_per_call`.
 fn time_inference(
-    net: &HashNet,
+    net: HashNet,
     device: &Device,
     batch: usize,
     side: usize,
     iters: usize,
     fold_per_call: bool,
 ) -> f64 {
-    let inference = (!fold_per_call).then(|| net.inference());
+    let form = if fold_per_call {
+        Err(net)
+    } else {
+        Ok(net.inference())
+    };
     let x = images(batch, side, device);
-    let run = || match &inference {
-        Some(folded) => folded.forward(x.clone()).into_data(),
-        None => net.forward(x.clone()).into_data(),
+    let run = || match &form {
+        Ok(folded) => folded.forward(x.clone()).into_data(),
+        Err(module) => module.forward(x.clone()).into_data(),
     };
     run();
     let start = Instant::now();
