@@ -46,9 +46,7 @@ pub fn conv2d_backward_weight(
     shape: &ConvShape,
     grad_weight: &mut [f32],
 ) -> Result<(), KernelError> {
-    KernelError::check_len("input", shape.input_len(), input.len())?;
-    KernelError::check_len("grad_output", shape.output_len(), grad_output.len())?;
-    KernelError::check_len("grad_weight", shape.weight_len(), grad_weight.len())?;
+    check_lengths(input, grad_output, shape, grad_weight)?;
     if crate::winograd::winograd_weight_gradient_preferred(shape) {
         return crate::conv2d_backward_weight_winograd(input, grad_output, shape, grad_weight);
     }
@@ -148,4 +146,17 @@ fn tile(
             Parallelism::None,
         );
     }
+}
+
+/// Errors when a weight gradient's buffers do not have the lengths of `shape` (the same check
+/// for every weight-gradient kernel).
+pub(crate) fn check_lengths(
+    input: &[f32],
+    grad_output: &[f32],
+    shape: &ConvShape,
+    grad_weight: &[f32],
+) -> Result<(), KernelError> {
+    KernelError::check_len("input", shape.input_len(), input.len())?;
+    KernelError::check_len("grad_output", shape.output_len(), grad_output.len())?;
+    KernelError::check_len("grad_weight", shape.weight_len(), grad_weight.len())
 }

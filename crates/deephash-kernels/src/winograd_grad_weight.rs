@@ -51,9 +51,7 @@ pub fn conv2d_backward_weight_winograd(
     shape: &ConvShape,
     grad_weight: &mut [f32],
 ) -> Result<(), KernelError> {
-    KernelError::check_len("input", shape.input_len(), input.len())?;
-    KernelError::check_len("grad_output", shape.output_len(), grad_output.len())?;
-    KernelError::check_len("grad_weight", shape.weight_len(), grad_weight.len())?;
+    crate::grad_weight::check_lengths(input, grad_output, shape, grad_weight)?;
     if !winograd_applies(shape) {
         return Err(KernelError::NotWinograd(format!("{shape:?}")));
     }

@@ -25,12 +25,10 @@ fn reference(input: &[f32], weight: &[f32], s: &ConvShape, e: &Epilogue<'_>) -> 
                     let mut acc = e.bias.map_or(0.0, |b| b[c] as f64);
                     for ky in 0..kh {
                         for kx in 0..kw {
-                            let iy = (oy * s.stride[0] + ky) as isize - s.pad_start[0] as isize;
-                            let ix = (ox * s.stride[1] + kx) as isize - s.pad_start[1] as isize;
-                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                            let Some((iy, ix)) = common::input_pixel(s, [oy, ox], [ky, kx]) else {
                                 continue;
-                            }
-                            let x = input[((n * c_n + c) * h + iy as usize) * w + ix as usize];
+                            };
+                            let x = input[((n * c_n + c) * h + iy) * w + ix];
                             acc += x as f64 * weight[(c * kh + ky) * kw + kx] as f64;
                         }
                     }

@@ -61,13 +61,10 @@ pub fn conv_reference(input: &[f32], weight: &[f32], s: &ConvShape, e: &Epilogue
                     for c in 0..s.in_channels {
                         for ky in 0..kh {
                             for kx in 0..kw {
-                                let iy = (oy * s.stride[0] + ky) as isize - s.pad_start[0] as isize;
-                                let ix = (ox * s.stride[1] + kx) as isize - s.pad_start[1] as isize;
-                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                let Some((iy, ix)) = input_pixel(s, [oy, ox], [ky, kx]) else {
                                     continue;
-                                }
-                                let x = input
-                                    [((n * s.in_channels + c) * h + iy as usize) * w + ix as usize];
+                                };
+                                let x = input[((n * s.in_channels + c) * h + iy) * w + ix];
                                 let k = weight[((o * s.in_channels + c) * kh + ky) * kw + kx];
                                 acc += x as f64 * k as f64;
                             }
@@ -101,12 +98,10 @@ pub fn gradients_reference(x: &[f32], w: &[f32], dy: &[f32], s: &ConvShape) -> [
                     for c in 0..c_in {
                         for ky in 0..kh {
                             for kx in 0..kw {
-                                let iy = (oy * s.stride[0] + ky) as isize - s.pad_start[0] as isize;
-                                let ix = (ox * s.stride[1] + kx) as isize - s.pad_start[1] as isize;
-                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= wd as isize {
+                                let Some((iy, ix)) = input_pixel(s, [oy, ox], [ky, kx]) else {
                                     continue;
-                                }
-                                let xi = ((n * c_in + c) * h + iy as usize) * wd + ix as usize;
+                                };
+                                let xi = ((n * c_in + c) * h + iy) * wd + ix;
                                 let wi = ((o * c_in + c) * kh + ky) * kw + kx;
                                 dx[xi] += g * w[wi] as f64;
                                 dw[wi] += g * x[xi] as f64;
@@ -118,4 +113,17 @@ pub fn gradients_reference(x: &[f32], w: &[f32], dy: &[f32], s: &ConvShape) -> [
         }
     }
     [dx, dw, db]
+}
+
+/// The input pixel `(y, x)` that tap `(ky, kx)` of output pixel `(oy, ox)` reads, or `None`
+/// where it falls in the padding.
+#[allow(dead_code)] // used by the convolution tests only
+pub fn input_pixel(
+    s: &ConvShape,
+    [oy, ox]: [usize; 2],
+    [ky, kx]: [usize; 2],
+) -> Option<(usize, usize)> {
+    let iy = (oy * s.stride[0] + ky).checked_sub(s.pad_start[0])?;
+    let ix = (ox * s.stride[1] + kx).checked_sub(s.pad_start[1])?;
+    (iy < s.in_hw[0] && ix < s.in_hw[1]).then_some((iy, ix))
 }
