@@ -9,7 +9,7 @@
 //! The 2 × 2 stride-2 unpadded pool (the small CNN's) has its own loop: two input rows per
 //! output row, no window bounds to compute. Every other pool (ResNet's 3 × 3 stride-2 stem
 //! pool) runs separably: row-wise maxima of each input row once, then their maxima down the
-//! window's rows.
+//! window's rows; without positions (inference) the other way round, columns first.
 
 use std::mem::MaybeUninit;
 
@@ -136,6 +136,8 @@ pub fn max_pool2d_forward(
                 });
                 if shape.is_2x2_stride_2() {
                     pool_2x2(plane, shape, out, idx);
+                } else if idx.is_none() {
+                    pool_values(plane, shape, out, &mut scratch.values);
                 } else {
                     pool_separable(plane, shape, out, idx, &mut scratch);
                 }
@@ -247,6 +249,39 @@ multiversion! {
 #[inline(always)]
 fn max_nan(a: f32, b: f32) -> f32 {
     if a > b || a.is_nan() { a } else { b }
+}
+
+multiversion! {
+    /// One plane of any pool when only the values are wanted (inference): per output row,
+    /// first the maximum down the window's rows for every input column (whole rows at once,
+    /// which vectorises), then the maximum across each window's columns of that one row
+    /// (`Ho × Wo` strided reads instead of [`pool_separable`]'s `H × Wo`, and no positions).
+    /// The value is the window's maximum, or NaN when the window holds one, as PyTorch's;
+    /// the order of the comparisons cannot change it (only which of `0.0` and `-0.0` comes
+    /// out of a tie between them).
+    fn pool_values(plane: &[f32], shape: &PoolShape, out: &mut [f32], column: &mut Vec<f32>) {
+        let ([h, w], wo) = (shape.in_hw, shape.out_hw[1]);
+        let window = |o: usize, axis: usize, size: usize| {
+            let start = (o * shape.stride[axis]) as isize - shape.pad_start[axis] as isize;
+            let end = (start + shape.kernel[axis] as isize).min(size as isize);
+            (start.max(0) as usize, end as usize)
+        };
+        column.resize(w, 0.0);
+        let column = &mut column[..w];
+        for (oy, out_row) in out.chunks_exact_mut(wo).enumerate() {
+            let (y0, y1) = window(oy, 0, h);
+            column.copy_from_slice(&plane[y0 * w..][..w]);
+            for row in plane[(y0 + 1) * w..y1 * w].chunks_exact(w) {
+                for (c, &v) in column.iter_mut().zip(row) {
+                    *c = max_nan(v, *c);
+                }
+            }
+            for (ox, o) in out_row.iter_mut().enumerate() {
+                let (x0, x1) = window(ox, 1, w);
+                *o = column[x0 + 1..x1].iter().fold(column[x0], |m, &v| max_nan(v, m));
+            }
+        }
+    }
 }
 
 /// Per-task scratch of the separable pool: the row-wise maxima of one plane (`H × Wo` values
