@@ -1,8 +1,8 @@
 //! Winograd F(4×4, 3×3) against F(2×2, 3×3) on ResNet's 3 × 3 stride-1 convolutions, forward
 //! (bias and ReLU fused), in one process with the rounds interleaved (so that a loaded machine
-//! slows both alike): milliseconds per call (median of the rounds) and the ratio
-//! F(2×2) / F(4×4) (above 1 = F(4×4, 3×3) faster). This is what `winograd_choice`'s
-//! thresholds were set from.
+//! slows both alike): milliseconds per call (median of the rounds) and the ratios F(2×2) /
+//! F(4×4) and im2col / F(4×4) (above 1 = F(4×4, 3×3) faster). This is what
+//! `winograd_choice`'s thresholds were set from.
 //! `cargo run --release -p deephash-kernels --example winograd_f4_layers [BATCH] [ROUNDS]
 //! [C,O,SIDE ...]` (default: ResNet-18's four layers); `DEEPHASH_WINOGRAD_TILES=N` sets the
 //! tiles per chunk of both; `ONLY=f4` runs F(4×4, 3×3) alone (for `perf record`);
@@ -11,10 +11,15 @@
 use std::time::Instant;
 
 use deephash_kernels::{
-    Activation, ConvShape, Epilogue, conv2d_forward_winograd, conv2d_forward_winograd_f4,
+    Activation, ConvShape, Epilogue, conv2d_forward, conv2d_forward_winograd,
+    conv2d_forward_winograd_f4,
 };
 
 fn main() {
+    // The library's dispatch then always takes im2col (the third column); Winograd is called
+    // by name.
+    // SAFETY: set before any thread starts or reads the environment.
+    unsafe { std::env::set_var("DEEPHASH_WINOGRAD", "0") };
     let mut args = std::env::args().skip(1);
     let batch: usize = args.next().map_or(32, |b| b.parse().expect("BATCH"));
     let rounds: usize = args.next().map_or(5, |r| r.parse().expect("ROUNDS"));
@@ -29,8 +34,8 @@ fn main() {
     }
     let only_f4 = std::env::var("ONLY").is_ok_and(|v| v == "f4");
     println!("threads={} batch={batch}", rayon::current_num_threads());
-    println!("| in | out | side | F(2x2) ms | F(4x4) ms | ratio |");
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("| in | out | side | F(2x2) ms | F(4x4) ms | ratio | im2col ms | ratio |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for [c, o, side] in layers {
         let shape = ConvShape::new(batch, c, [side; 2], o, [3, 3], [1, 1], [(1, 1); 2]).unwrap();
         let values = |len: usize, seed: usize| -> Vec<f32> {
@@ -49,19 +54,26 @@ fn main() {
             activation: Activation::Relu,
         };
         let mut y = vec![0.0; shape.output_len()];
-        let (mut f2, mut f4) = (Vec::new(), Vec::new());
+        let (mut f2, mut f4, mut im2col) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..=rounds {
             if !only_f4 {
                 f2.push(time(|| {
                     conv2d_forward_winograd(&x, &w, &shape, &epilogue, &mut y).unwrap()
+                }));
+                im2col.push(time(|| {
+                    conv2d_forward(&x, &w, &shape, &epilogue, &mut y).unwrap()
                 }));
             }
             f4.push(time(|| {
                 conv2d_forward_winograd_f4(&x, &w, &shape, &epilogue, &mut y).unwrap()
             }));
         }
-        let (a, b) = (median(&mut f2), median(&mut f4));
-        println!("| {c} | {o} | {side} | {a:.1} | {b:.1} | {:.2}× |", a / b);
+        let (a, b, i) = (median(&mut f2), median(&mut f4), median(&mut im2col));
+        println!(
+            "| {c} | {o} | {side} | {a:.1} | {b:.1} | {:.2}× | {i:.1} | {:.2}× |",
+            a / b,
+            i / b
+        );
     }
 }
 

@@ -114,21 +114,16 @@ pub fn winograd_preferred(shape: &ConvShape) -> bool {
 }
 
 /// Which Winograd forward convolution `conv2d_forward` hands this convolution to, if any:
-/// where Winograd pays at all ([`worthwhile`]), F(4×4, 3×3) where it measured faster than
-/// F(2×2, 3×3) ([`f4_worthwhile`]).
+/// F(4×4, 3×3) where it measured faster than the others ([`f4_worthwhile`]), else
+/// F(2×2, 3×3) where that measured faster than im2col ([`worthwhile`]).
 pub fn winograd_choice(shape: &ConvShape) -> Option<WinogradTile> {
     match mode() {
         Mode::Off => None,
         Mode::All => winograd_applies(shape).then_some(WinogradTile::F4),
         Mode::AllF2 => winograd_applies(shape).then_some(WinogradTile::F2),
         Mode::MeasuredF2 => worthwhile(shape, MIN_FORWARD_TILES).then_some(WinogradTile::F2),
-        Mode::Measured => worthwhile(shape, MIN_FORWARD_TILES).then(|| {
-            if f4_worthwhile(shape) {
-                WinogradTile::F4
-            } else {
-                WinogradTile::F2
-            }
-        }),
+        Mode::Measured if f4_worthwhile(shape) => Some(WinogradTile::F4),
+        Mode::Measured => worthwhile(shape, MIN_FORWARD_TILES).then_some(WinogradTile::F2),
     }
 }
 
@@ -141,12 +136,26 @@ pub(crate) fn winograd_weight_gradient_preferred(shape: &ConvShape) -> bool {
     }
 }
 
-/// Among the shapes [`worthwhile`] for Winograd, those where F(4×4, 3×3) measured faster
-/// than F(2×2, 3×3) (see the constants it reads).
+/// Where F(4×4, 3×3) measured faster than both im2col + GEMM and F(2×2, 3×3) (Zen 4, 2
+/// threads, CPU time, `winograd_f4_layers` example; docs/model.md, "Session 9"): from
+/// [`MIN_F4_CHANNELS`] channels in and out and [`MIN_F4_TILES`] 4 × 4 tiles. Its lanes take
+/// tiles across rows and images, so small maps need no rule of their own (ResNet-18's
+/// 512-channel 7 × 7 layer: 1.2× F(2×2, 3×3) at batch 32, 1.17× im2col at batch 16; the small
+/// CNN's 64-channel 7 × 7 layer at batch 80: 1.4× im2col).
 fn f4_worthwhile(shape: &ConvShape) -> bool {
-    let _ = shape;
-    true
+    let channels = shape.in_channels.min(shape.out_channels);
+    let tiles = shape.batch * shape.out_hw[0].div_ceil(4) * shape.out_hw[1].div_ceil(4);
+    winograd_applies(shape) && channels >= MIN_F4_CHANNELS && tiles >= MIN_F4_TILES
 }
+
+/// Channels from which F(4×4, 3×3) beats im2col: the small CNN's 32-channel 14 × 14 layer won
+/// 1.15×, its 16-to-32-channel one lost (0.84×), 32 to 64 channels at 7 × 7 was even.
+const MIN_F4_CHANNELS: usize = 32;
+/// Tiles (4 × 4) from which F(4×4, 3×3) pays for its per-call filter transform (`36 · O · C`
+/// values): 512 channels at 7 × 7 lost at batch 4 (16 tiles, 0.92× im2col), even at batch
+/// 8 (32 tiles), won at 16 (64 tiles, 1.17×); 128 channels at 28 × 28 won at batch 1 (49
+/// tiles, 1.16×).
+const MIN_F4_TILES: usize = 48;
 
 fn worthwhile(shape: &ConvShape, min_tiles: usize) -> bool {
     let channels = shape.in_channels.min(shape.out_channels);
@@ -413,5 +422,23 @@ mod tests {
         // Not 3 x 3 stride 1.
         let strided = ConvShape::new(32, 64, [56; 2], 64, [3, 3], [2, 2], [(1, 1); 2]).unwrap();
         assert!(!forward(&strided));
+    }
+
+    #[test]
+    fn f4_takes_the_measured_winners_and_leaves_the_losers() {
+        // ResNet-18 at batch 32 and 16 (layer4 included), 128 channels at 28 x 28 from batch 1.
+        for batch in [16, 32] {
+            for (c, side) in [(64, 56), (128, 28), (256, 14), (512, 7)] {
+                assert!(f4_worthwhile(&shape(batch, c, side)), "{c}@{side}");
+            }
+        }
+        assert!(f4_worthwhile(&shape(1, 128, 28)));
+        // 512 channels at 7 x 7: not below batch 12 (48 tiles).
+        assert!(!f4_worthwhile(&shape(8, 512, 7)) && f4_worthwhile(&shape(12, 512, 7)));
+        // The small CNN at batch 80: from 32 channels.
+        assert!(!f4_worthwhile(&shape(80, 16, 28)));
+        assert!(f4_worthwhile(&shape(80, 32, 14)) && f4_worthwhile(&shape(80, 64, 7)));
+        let strided = ConvShape::new(32, 64, [56; 2], 64, [3, 3], [2, 2], [(1, 1); 2]).unwrap();
+        assert!(!f4_worthwhile(&strided));
     }
 }
