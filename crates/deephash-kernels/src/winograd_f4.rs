@@ -518,7 +518,8 @@ fn write_output(
             ] => {
                 products[xi] = (&m[xi * matrix + col..][..LANES]).try_into().unwrap();
             });
-            let y = output_tiles(products);
+            let mut y = [ZERO; 16];
+            output_tiles(products, &mut y);
             // Row i of every lane's tile, lane after lane (4 lanes at a time, see
             // `transpose4`).
             let mut rows = [[0.0f32; TILE * LANES]; TILE];

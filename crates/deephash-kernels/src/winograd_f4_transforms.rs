@@ -28,17 +28,17 @@
 //! of lanes (`[Block; 36]`, index `6 · row + column` of the tile) and compile to plain vector
 //! additions and multiplications.
 
-use crate::winograd_transforms::{Block, ZERO};
+use crate::winograd_transforms::{Block, LANES, ZERO};
 
 /// Positions of a transformed tile (6 × 6).
 pub(crate) const POSITIONS: usize = 36;
 
 /// `unroll!(i in [0, 1, 2] => body)`: the body once per listed value, as straight-line code.
 ///
-/// The transforms' loops over rows and columns must not stay loops: their bodies are
-/// `LANES`-wide loops that LLVM unrolls first, and the outer loop left over was then
-/// vectorised across rows or columns with gather and scatter instructions (several times
-/// slower). Unrolled by hand, the lanes are what the SLP vectoriser packs into vectors.
+/// For loops whose bodies are `LANES`-wide copies or operations: LLVM unrolls those first,
+/// and the outer loop left over was then vectorised across its iterations with gather and
+/// scatter instructions (several times slower). Unrolled by hand, the lanes are what the SLP
+/// vectoriser packs into vectors.
 macro_rules! unroll {
     ($i:ident in [$($n:literal),* $(,)?] => $body:block) => {
         $( { let $i: usize = $n; $body } )*
@@ -46,93 +46,102 @@ macro_rules! unroll {
 }
 pub(crate) use unroll;
 
-/// The block whose lane `l` is `f(l)`. A plain loop, not `std::array::from_fn`: that one was
-/// not inlined into the callers compiled for AVX2 and AVX-512, so their arithmetic ran with
-/// SSE2 in a separate function.
+/// `Bᵀ d` in one dimension.
 #[inline(always)]
-fn lanes(f: impl Fn(usize) -> f32) -> Block {
-    let mut block = ZERO;
-    for (l, value) in block.iter_mut().enumerate() {
-        *value = f(l);
+fn bt([d0, d1, d2, d3, d4, d5]: [f32; 6]) -> [f32; 6] {
+    [
+        4.0 * d0 - 5.0 * d2 + d4,
+        d3 + d4 - 4.0 * (d1 + d2),
+        d4 - d3 + 4.0 * (d1 - d2),
+        d4 - d2 + 2.0 * (d3 - d1),
+        d4 - d2 + 2.0 * (d1 - d3),
+        4.0 * d1 - 5.0 * d3 + d5,
+    ]
+}
+
+/// `Bᵀ d B` of one 6 × 6 input tile (`d[6 · row + column]`).
+#[inline(always)]
+pub(crate) fn input_tile(d: &[f32; POSITIONS]) -> [f32; POSITIONS] {
+    // Columns first: t[6 · i + k] = (Bᵀ d)[i][k]; then rows.
+    let mut t = [0.0; POSITIONS];
+    for k in 0..6 {
+        let col = bt([d[k], d[6 + k], d[12 + k], d[18 + k], d[24 + k], d[30 + k]]);
+        for (i, c) in col.into_iter().enumerate() {
+            t[6 * i + k] = c;
+        }
     }
-    block
+    let mut v = [0.0; POSITIONS];
+    for i in 0..6 {
+        let row = bt(t[6 * i..6 * i + 6].try_into().unwrap());
+        v[6 * i..6 * i + 6].copy_from_slice(&row);
+    }
+    v
 }
 
-/// Column `k` (`stride` 6) or row (`stride` 1 from `k`) of a 6 × 6 array of blocks.
-#[inline(always)]
-fn six(blocks: &[Block], first: usize, stride: usize) -> [&Block; 6] {
-    [
-        &blocks[first],
-        &blocks[first + stride],
-        &blocks[first + 2 * stride],
-        &blocks[first + 3 * stride],
-        &blocks[first + 4 * stride],
-        &blocks[first + 5 * stride],
-    ]
-}
-
-/// `Bᵀ d` in one dimension, lane by lane.
-#[inline(always)]
-fn bt(d: [&Block; 6]) -> [Block; 6] {
-    let [d0, d1, d2, d3, d4, d5] = d;
-    [
-        lanes(|l| 4.0 * d0[l] - 5.0 * d2[l] + d4[l]),
-        lanes(|l| d3[l] + d4[l] - 4.0 * (d1[l] + d2[l])),
-        lanes(|l| d4[l] - d3[l] + 4.0 * (d1[l] - d2[l])),
-        lanes(|l| d4[l] - d2[l] + 2.0 * (d3[l] - d1[l])),
-        lanes(|l| d4[l] - d2[l] + 2.0 * (d1[l] - d3[l])),
-        lanes(|l| 4.0 * d1[l] - 5.0 * d3[l] + d5[l]),
-    ]
-}
-
-/// `Bᵀ d B` of `LANES` 6 × 6 input tiles (`d[6 · row + column]`), into `v` (same indexing).
+/// [`input_tile`] of `LANES` tiles (`d[6 · row + column][lane]`), into `v` (same indexing).
+///
+/// One loop over the lanes around the whole scalar transform, which LLVM vectorises across
+/// the lanes (the other nesting, a loop over rows and columns around lane-wise operations,
+/// it partly vectorised across rows and columns instead: gathers, or 128-bit vectors).
 #[inline(always)]
 pub(crate) fn input_tiles(d: &[Block; POSITIONS], v: &mut [Block; POSITIONS]) {
-    // Columns first: t[6 · i + k] = (Bᵀ d)[i][k].
-    let mut t = [ZERO; POSITIONS];
-    unroll!(k in [0, 1, 2, 3, 4, 5] => {
-        let [c0, c1, c2, c3, c4, c5] = bt(six(d, k, 6));
-        [t[k], t[6 + k], t[12 + k], t[18 + k], t[24 + k], t[30 + k]] = [c0, c1, c2, c3, c4, c5];
-    });
-    // Then rows: v[i][j] = (Bᵀ applied to row i of t)[j].
-    unroll!(i in [0, 1, 2, 3, 4, 5] => {
-        let [r0, r1, r2, r3, r4, r5] = bt(six(&t, 6 * i, 1));
-        [v[6 * i], v[6 * i + 1], v[6 * i + 2], v[6 * i + 3], v[6 * i + 4], v[6 * i + 5]] =
-            [r0, r1, r2, r3, r4, r5];
-    });
+    for l in 0..LANES {
+        let mut tile = [0.0; POSITIONS];
+        for (value, lanes) in tile.iter_mut().zip(d) {
+            *value = lanes[l];
+        }
+        for (lanes, value) in v.iter_mut().zip(input_tile(&tile)) {
+            lanes[l] = value;
+        }
+    }
 }
 
-/// `Aᵀ m` in one dimension, lane by lane.
+/// `Aᵀ m` in one dimension.
 #[inline(always)]
-fn at(m: [&Block; 6]) -> [Block; 4] {
-    let [m0, m1, m2, m3, m4, m5] = m;
-    let sum12 = lanes(|l| m1[l] + m2[l]);
-    let diff12 = lanes(|l| m1[l] - m2[l]);
-    let sum34 = lanes(|l| m3[l] + m4[l]);
-    let diff34 = lanes(|l| m3[l] - m4[l]);
+fn at([m0, m1, m2, m3, m4, m5]: [f32; 6]) -> [f32; 4] {
+    let (sum12, diff12) = (m1 + m2, m1 - m2);
+    let (sum34, diff34) = (m3 + m4, m3 - m4);
     [
-        lanes(|l| m0[l] + sum12[l] + sum34[l]),
-        lanes(|l| diff12[l] + 2.0 * diff34[l]),
-        lanes(|l| sum12[l] + 4.0 * sum34[l]),
-        lanes(|l| diff12[l] + 8.0 * diff34[l] + m5[l]),
+        m0 + sum12 + sum34,
+        diff12 + 2.0 * diff34,
+        sum12 + 4.0 * sum34,
+        diff12 + 8.0 * diff34 + m5,
     ]
 }
 
-/// `Aᵀ m A` of `LANES` 6 × 6 products, into the 4 × 4 outputs `y[4 · row + column]`.
+/// `Aᵀ m A` of one 6 × 6 product (`m[6 · row + column]`): the 4 × 4 outputs.
 #[inline(always)]
-pub(crate) fn output_tiles(m: [&Block; POSITIONS]) -> [Block; 16] {
-    // Aᵀ over the columns first: s[6 · i + k] = (Aᵀ m)[i][k] for i in 0..4, k in 0..6.
-    let mut s = [ZERO; 24];
-    unroll!(k in [0, 1, 2, 3, 4, 5] => {
-        let [c0, c1, c2, c3] = at([m[k], m[6 + k], m[12 + k], m[18 + k], m[24 + k], m[30 + k]]);
-        [s[k], s[6 + k], s[12 + k], s[18 + k]] = [c0, c1, c2, c3];
-    });
-    let mut y = [ZERO; 16];
-    unroll!(i in [0, 1, 2, 3] => {
-        let [r0, r1, r2, r3] = at(six(&s, 6 * i, 1));
-        [y[4 * i], y[4 * i + 1], y[4 * i + 2], y[4 * i + 3]] = [r0, r1, r2, r3];
-    });
+pub(crate) fn output_tile(m: &[f32; POSITIONS]) -> [f32; 16] {
+    // Aᵀ over the columns first: s[6 · i + k] = (Aᵀ m)[i][k] for i in 0..4; then rows.
+    let mut s = [0.0; 24];
+    for k in 0..6 {
+        let col = at([m[k], m[6 + k], m[12 + k], m[18 + k], m[24 + k], m[30 + k]]);
+        for (i, c) in col.into_iter().enumerate() {
+            s[6 * i + k] = c;
+        }
+    }
+    let mut y = [0.0; 16];
+    for i in 0..4 {
+        let row = at(s[6 * i..6 * i + 6].try_into().unwrap());
+        y[4 * i..4 * i + 4].copy_from_slice(&row);
+    }
     y
+}
+
+/// [`output_tile`] of `LANES` products (`m[6 · row + column]`, each `LANES` values), into
+/// the 4 × 4 outputs `y[4 · row + column][lane]`, vectorised across the lanes as
+/// [`input_tiles`].
+#[inline(always)]
+pub(crate) fn output_tiles(m: [&Block; POSITIONS], y: &mut [Block; 16]) {
+    for l in 0..LANES {
+        let mut product = [0.0; POSITIONS];
+        for (value, lanes) in product.iter_mut().zip(m) {
+            *value = lanes[l];
+        }
+        for (lanes, value) in y.iter_mut().zip(output_tile(&product)) {
+            lanes[l] = value;
+        }
+    }
 }
 
 /// `G g` in one dimension for one filter column `(a, b, c)`.
@@ -191,7 +200,6 @@ pub(crate) fn filter_lanes(g: &[Block; 9]) -> [Block; POSITIONS] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::winograd_transforms::LANES;
 
     /// Deterministic values in [-1, 1).
     fn values(seed: u64, len: usize) -> Vec<f32> {
@@ -226,8 +234,10 @@ mod tests {
             for (one, all) in u.iter().zip(&many) {
                 assert_eq!([*one, 2.0 * one], [all[0], all[LANES - 1]]);
             }
-            let m: [Block; POSITIONS] = std::array::from_fn(|i| lanes(|l| u[i] * v[i][l]));
-            let y = output_tiles(std::array::from_fn(|i| &m[i]));
+            let m: [Block; POSITIONS] =
+                std::array::from_fn(|i| std::array::from_fn(|l| u[i] * v[i][l]));
+            let mut y = [ZERO; 16];
+            output_tiles(std::array::from_fn(|i| &m[i]), &mut y);
             for (oy, ox) in (0..4).flat_map(|r| (0..4).map(move |c| (r, c))) {
                 let want: f64 = (0..9)
                     .map(|k| g[k] as f64 * d[6 * (oy + k / 3) + ox + k % 3] as f64)
