@@ -19,11 +19,12 @@ use deephash_kernels::{
     winograd_preferred,
 };
 
-/// F(4×4, 3×3)'s tolerance, relative to `max |expected|`: its transforms multiply by up to 5
-/// (input), 8 (output) and ⅙ (filter, inexact), which scales the rounding error of the sums by
-/// about 10 against F(2×2, 3×3)'s (measured: up to 1.3e-6 here against 2e-7 for
-/// F(2×2, 3×3); docs/model.md, "Session 9"), so 1e-5 would leave little margin.
-const F4_TOLERANCE: f64 = 5e-5;
+/// F(4×4, 3×3)'s tolerance, relative to `max |expected|`: its transforms multiply by up to 8
+/// and by fractions inexact in binary (⅓, 1/15), which scales the rounding error of the sums
+/// by 10–20 against F(2×2, 3×3)'s (measured: up to 1.8e-6 on the cases here and 4.5e-6 over
+/// 512 channels, against 9e-7 for F(2×2, 3×3); docs/model.md, "Session 9"), so 1e-5 would
+/// leave too little margin.
+const F4_TOLERANCE: f64 = 2e-5;
 
 fn assert_close(what: &str, shape: &ConvShape, got: &[f32], want: impl Fn(usize) -> f64) {
     assert_within(1e-5, what, shape, got, want);
