@@ -122,9 +122,11 @@ fn transform_filters(weight: &[f32], shape: &ConvShape, u: &mut Vec<f32>) {
 }
 
 multiversion! {
-/// The transformed filters of output channel `o`, `LANES` input channels at a time (36 vector
-/// stores each; one filter at a time, 36 scalar stores to 36 rows per filter took a quarter
-/// of the 512-channel 7 × 7 layer's time).
+/// The transformed filters of output channel `o`, `LANES` input channels at a time: their 9
+/// taps transposed to one block per tap 4 filters at a time ([`transpose4`]; read lane by lane
+/// at stride 9 they compiled to gathers), [`filter_lanes`], 36 block stores (unrolled, see
+/// `unroll!`). One filter at a time, 36 scalar stores to 36 rows each took a quarter of the
+/// 512-channel 7 × 7 layer's time.
 fn filters_of(weight: &[f32], o: usize, channels: [usize; 2], dst: SharedMut) {
     let [outs, ins] = channels;
     let row = |xi: usize, c: usize| (xi * outs + o) * ins + c;
@@ -132,15 +134,28 @@ fn filters_of(weight: &[f32], o: usize, channels: [usize; 2], dst: SharedMut) {
     while c + LANES <= ins {
         let src: &[f32; 9 * LANES] = weight[(o * ins + c) * 9..][..9 * LANES].try_into().unwrap();
         let mut g = [ZERO; 9];
-        for (l, taps) in src.chunks_exact(9).enumerate() {
-            for (k, tap) in taps.iter().enumerate() {
-                g[k][l] = *tap;
+        for q in 0..LANES / 4 {
+            for half in 0..2 {
+                let taps = |i: usize| -> &[f32; 4] {
+                    src[9 * (4 * q + i) + 4 * half..][..4].try_into().unwrap()
+                };
+                let columns = transpose4([taps(0), taps(1), taps(2), taps(3)]);
+                for (k, column) in columns.iter().enumerate() {
+                    g[4 * half + k][4 * q..4 * q + 4].copy_from_slice(column);
+                }
+            }
+            for i in 0..4 {
+                g[8][4 * q + i] = src[9 * (4 * q + i) + 8];
             }
         }
-        for (xi, values) in filter_lanes(&g).iter().enumerate() {
+        let u = filter_lanes(&g);
+        unroll!(xi in [
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+            23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+        ] => {
             // SAFETY: in bounds (u holds 36 · O · C values); output channel o is this task's.
-            unsafe { dst.slice(row(xi, c)..row(xi, c) + LANES) }.copy_from_slice(values);
-        }
+            unsafe { dst.slice(row(xi, c)..row(xi, c) + LANES) }.copy_from_slice(&u[xi]);
+        });
         c += LANES;
     }
     for c in c..ins {
