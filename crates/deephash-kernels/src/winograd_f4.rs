@@ -38,10 +38,10 @@ const WINDOW: usize = TILE + 2;
 
 /// Tiles per chunk (the width of its 36 GEMMs) unless there are too few tiles for every
 /// thread; a 4 × 4 tile holds 4 times the pixels of F(2×2, 3×3)'s, and `V` and `M` hold
-/// `36 · (C + O)` values per tile. Measured on ResNet-18's layers (Zen 4, 2 threads): see
-/// docs/model.md, "Session 9".
+/// `36 · (C + O)` values per tile. Measured 32, 64 and 128 on ResNet-18's four layers (Zen 4,
+/// 2 threads, CPU time, loaded machine): 64 best or within the noise everywhere, 128 up to
+/// 40 % slower on 64–128 channels and at most 4 % faster on 512.
 const CHUNK_TILES: usize = 64;
-const WIDE_CHUNK_TILES: usize = 64;
 /// Aim for at least this many chunks per thread, so that rayon can balance the load.
 const CHUNKS_PER_THREAD: usize = 2;
 
@@ -78,7 +78,7 @@ pub fn conv2d_forward_winograd_f4(
     transform_filters(weight, shape, &mut filters);
     let grid = Grid::new(shape);
     let tiles = grid.tiles();
-    let per_chunk = chunk_tiles(shape, tiles, rayon::current_num_threads());
+    let per_chunk = chunk_tiles(tiles, rayon::current_num_threads());
     let out = SharedMut(output.as_mut_ptr());
     let u = &filters[..POSITIONS * shape.out_channels * shape.in_channels];
     (0..tiles.div_ceil(per_chunk))
@@ -93,17 +93,14 @@ pub fn conv2d_forward_winograd_f4(
     Ok(())
 }
 
-/// Tiles per chunk: [`CHUNK_TILES`] ([`WIDE_CHUNK_TILES`] from 512 channels in and out),
-/// fewer (a multiple of 16) when that leaves a thread without [`CHUNKS_PER_THREAD`] chunks.
-/// `DEEPHASH_WINOGRAD_TILES` sets it (for measurements).
-fn chunk_tiles(shape: &ConvShape, tiles: usize, threads: usize) -> usize {
+/// Tiles per chunk: [`CHUNK_TILES`], fewer (a multiple of 16) when that leaves a thread
+/// without [`CHUNKS_PER_THREAD`] chunks. `DEEPHASH_WINOGRAD_TILES` sets it (for measurements).
+fn chunk_tiles(tiles: usize, threads: usize) -> usize {
     if let Some(n) = chunk_tiles_forced() {
         return n;
     }
     let by_threads = tiles.div_ceil(CHUNKS_PER_THREAD * threads.max(1));
-    let wide = shape.in_channels + shape.out_channels >= 512;
-    let target = if wide { WIDE_CHUNK_TILES } else { CHUNK_TILES };
-    target.min(by_threads).max(16).next_multiple_of(16)
+    CHUNK_TILES.min(by_threads).max(16).next_multiple_of(16)
 }
 
 /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the filter `g = weight[o][c]`, into `u` (grown as needed).
