@@ -3,8 +3,9 @@
 //! grown), multiplies it by the weight matrix `[O, C·kh·kw]` with `gemm` on one thread, and
 //! writes the result with the fused epilogue.
 //!
-//! 3 × 3 stride-1 convolutions with enough channels and tiles go to Winograd's F(2×2, 3×3)
-//! instead ([`crate::conv2d_forward_winograd`], [`crate::winograd_preferred`]).
+//! 3 × 3 stride-1 convolutions with enough channels and tiles go to Winograd's F(4×4, 3×3) or
+//! F(2×2, 3×3) instead ([`crate::conv2d_forward_winograd_f4`],
+//! [`crate::conv2d_forward_winograd`]; which, per shape: [`crate::winograd_choice`]).
 
 use std::cell::RefCell;
 
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use crate::buffer::{SharedMut, grow};
 use crate::im2col::fill_tile;
 use crate::tiles::{GEMM_ROWS, Run, tile_columns_aligned, tile_runs};
-use crate::{ConvShape, Epilogue, KernelError};
+use crate::{ConvShape, Epilogue, KernelError, WinogradTile};
 
 /// Per-thread working memory, kept between calls so that no tile allocates.
 #[derive(Default)]
@@ -40,8 +41,14 @@ pub fn conv2d_forward(
     epilogue: &Epilogue<'_>,
     output: &mut [f32],
 ) -> Result<(), KernelError> {
-    if crate::winograd::winograd_preferred(shape) {
-        return crate::conv2d_forward_winograd(input, weight, shape, epilogue, output);
+    match crate::winograd_choice(shape) {
+        Some(WinogradTile::F4) => {
+            return crate::conv2d_forward_winograd_f4(input, weight, shape, epilogue, output);
+        }
+        Some(WinogradTile::F2) => {
+            return crate::conv2d_forward_winograd(input, weight, shape, epilogue, output);
+        }
+        None => {}
     }
     check_lengths(input, weight, shape, epilogue, output)?;
     let columns = shape.columns();

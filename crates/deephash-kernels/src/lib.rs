@@ -50,6 +50,8 @@ pub mod simd;
 mod tiles;
 mod uninit;
 mod winograd;
+mod winograd_f4;
+mod winograd_f4_transforms;
 mod winograd_grad_weight;
 mod winograd_tiles;
 mod winograd_transforms;
@@ -67,5 +69,8 @@ pub use grad_weight::conv2d_backward_weight;
 pub use max_pool::{PoolShape, max_pool2d_backward, max_pool2d_forward};
 pub use shape::ConvShape;
 pub use uninit::{as_uninit, written_by};
-pub use winograd::{conv2d_forward_winograd, winograd_applies, winograd_preferred};
+pub use winograd::{
+    WinogradTile, conv2d_forward_winograd, winograd_applies, winograd_choice, winograd_preferred,
+};
+pub use winograd_f4::conv2d_forward_winograd_f4;
 pub use winograd_grad_weight::conv2d_backward_weight_winograd;

@@ -55,13 +55,17 @@ pub fn winograd_applies(shape: &ConvShape) -> bool {
 
 /// When Winograd runs, from `DEEPHASH_WINOGRAD` (read once per process): `0` never (so that
 /// one binary can compare both paths), `all` for every convolution it applies to whatever the
-/// size (so that the network tests can run their small fixtures through it), anything else
-/// or unset where it measured faster.
+/// size, by F(4×4, 3×3) (so that the network tests can run their small fixtures through
+/// it), `all2` the same by F(2×2, 3×3), `f2` where it measured faster but by F(2×2, 3×3)
+/// only (the dispatch before F(4×4, 3×3), to compare in one binary), anything else or unset
+/// where it measured faster, by the tile that measured faster.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Off,
     Measured,
+    MeasuredF2,
     All,
+    AllF2,
 }
 
 fn mode() -> Mode {
@@ -69,8 +73,19 @@ fn mode() -> Mode {
     *MODE.get_or_init(|| match std::env::var("DEEPHASH_WINOGRAD").as_deref() {
         Ok("0") => Mode::Off,
         Ok("all") => Mode::All,
+        Ok("all2") => Mode::AllF2,
+        Ok("f2") => Mode::MeasuredF2,
         _ => Mode::Measured,
     })
+}
+
+/// The output tile of a Winograd forward convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WinogradTile {
+    /// F(2×2, 3×3): [`conv2d_forward_winograd`].
+    F2,
+    /// F(4×4, 3×3): [`crate::conv2d_forward_winograd_f4`].
+    F4,
 }
 
 /// Channels (input and output) from which Winograd beats im2col + GEMM: below, the GEMMs are
@@ -93,23 +108,54 @@ const MIN_FORWARD_TILES: usize = 160;
 const MIN_WEIGHT_GRADIENT_TILES: usize = 500;
 
 /// Whether `conv2d_forward` (and through it the input gradient of a stride-1 same-size
-/// convolution) hands this convolution to [`conv2d_forward_winograd`].
+/// convolution) hands this convolution to a Winograd forward convolution.
 pub fn winograd_preferred(shape: &ConvShape) -> bool {
-    chosen(shape, MIN_FORWARD_TILES)
+    winograd_choice(shape).is_some()
+}
+
+/// Which Winograd forward convolution `conv2d_forward` hands this convolution to, if any:
+/// F(4×4, 3×3) where it measured faster than the others ([`f4_worthwhile`]), else
+/// F(2×2, 3×3) where that measured faster than im2col ([`worthwhile`]).
+pub fn winograd_choice(shape: &ConvShape) -> Option<WinogradTile> {
+    match mode() {
+        Mode::Off => None,
+        Mode::All => winograd_applies(shape).then_some(WinogradTile::F4),
+        Mode::AllF2 => winograd_applies(shape).then_some(WinogradTile::F2),
+        Mode::MeasuredF2 => worthwhile(shape, MIN_FORWARD_TILES).then_some(WinogradTile::F2),
+        Mode::Measured if f4_worthwhile(shape) => Some(WinogradTile::F4),
+        Mode::Measured => worthwhile(shape, MIN_FORWARD_TILES).then_some(WinogradTile::F2),
+    }
 }
 
 /// Whether `conv2d_backward_weight` hands this convolution to the Winograd weight gradient.
 pub(crate) fn winograd_weight_gradient_preferred(shape: &ConvShape) -> bool {
-    chosen(shape, MIN_WEIGHT_GRADIENT_TILES)
-}
-
-fn chosen(shape: &ConvShape, min_tiles: usize) -> bool {
     match mode() {
         Mode::Off => false,
-        Mode::All => winograd_applies(shape),
-        Mode::Measured => worthwhile(shape, min_tiles),
+        Mode::All | Mode::AllF2 => winograd_applies(shape),
+        Mode::Measured | Mode::MeasuredF2 => worthwhile(shape, MIN_WEIGHT_GRADIENT_TILES),
     }
 }
+
+/// Where F(4×4, 3×3) measured faster than both im2col + GEMM and F(2×2, 3×3) (Zen 4, 2
+/// threads, CPU time, `winograd_f4_layers` example; docs/model.md, "Session 9"): from
+/// [`MIN_F4_CHANNELS`] channels in and out and [`MIN_F4_TILES`] 4 × 4 tiles. Its lanes take
+/// tiles across rows and images, so small maps need no rule of their own (ResNet-18's
+/// 512-channel 7 × 7 layer: 1.2× F(2×2, 3×3) at batch 32, 1.17× im2col at batch 16; the small
+/// CNN's 64-channel 7 × 7 layer at batch 80: 1.4× im2col).
+fn f4_worthwhile(shape: &ConvShape) -> bool {
+    let channels = shape.in_channels.min(shape.out_channels);
+    let tiles = shape.batch * shape.out_hw[0].div_ceil(4) * shape.out_hw[1].div_ceil(4);
+    winograd_applies(shape) && channels >= MIN_F4_CHANNELS && tiles >= MIN_F4_TILES
+}
+
+/// Channels from which F(4×4, 3×3) beats im2col: the small CNN's 32-channel 14 × 14 layer won
+/// 1.15×, its 16-to-32-channel one lost (0.84×), 32 to 64 channels at 7 × 7 was even.
+const MIN_F4_CHANNELS: usize = 32;
+/// Tiles (4 × 4) from which F(4×4, 3×3) pays for its per-call filter transform (`36 · O · C`
+/// values): 512 channels at 7 × 7 lost at batch 4 (16 tiles, 0.92× im2col), even at batch
+/// 8 (32 tiles), won at 16 (64 tiles, 1.17×); 128 channels at 28 × 28 won at batch 1 (49
+/// tiles, 1.16×).
+const MIN_F4_TILES: usize = 48;
 
 fn worthwhile(shape: &ConvShape, min_tiles: usize) -> bool {
     let channels = shape.in_channels.min(shape.out_channels);
@@ -157,19 +203,24 @@ pub fn conv2d_forward_winograd(
 /// Tiles per chunk: [`CHUNK_TILES`] ([`WIDE_CHUNK_TILES`] from 512 channels in and out), fewer (a multiple of 16) when that leaves a thread
 /// without [`CHUNKS_PER_THREAD`] chunks. `DEEPHASH_WINOGRAD_TILES` sets it (for measurements).
 fn chunk_tiles(shape: &ConvShape, tiles: usize, threads: usize) -> usize {
-    static FORCED: OnceLock<Option<usize>> = OnceLock::new();
-    let forced = *FORCED.get_or_init(|| {
-        std::env::var("DEEPHASH_WINOGRAD_TILES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-    });
-    if let Some(n) = forced.filter(|&n| n > 0) {
+    if let Some(n) = chunk_tiles_forced() {
         return n;
     }
     let by_threads = tiles.div_ceil(CHUNKS_PER_THREAD * threads.max(1));
     let wide = shape.in_channels + shape.out_channels >= 512;
     let target = if wide { WIDE_CHUNK_TILES } else { CHUNK_TILES };
     target.min(by_threads).max(16).next_multiple_of(16)
+}
+
+/// Tiles per chunk set by `DEEPHASH_WINOGRAD_TILES` (for measurements), if any.
+pub(crate) fn chunk_tiles_forced() -> Option<usize> {
+    static FORCED: OnceLock<Option<usize>> = OnceLock::new();
+    *FORCED.get_or_init(|| {
+        std::env::var("DEEPHASH_WINOGRAD_TILES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+    })
 }
 
 /// Smallest capacity (values) of the kept transformed filters: 32 MiB and a page, above the
@@ -180,7 +231,7 @@ fn chunk_tiles(shape: &ConvShape, tiles: usize, threads: usize) -> usize {
 /// longer fit there and were mapped afresh, page faults and zeroing included, on every call
 /// (1 GiB more mapped per 4 batches of 32, measured with `strace`). A separate mapping costs
 /// only the pages the filters use.
-const SEPARATE_ALLOCATION: usize = (32 << 20) / 4 + 1024;
+pub(crate) const SEPARATE_ALLOCATION: usize = (32 << 20) / 4 + 1024;
 
 /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the filter `g = weight[o][c]`, into `u` (grown as needed).
 fn transform_filters(weight: &[f32], shape: &ConvShape, u: &mut Vec<f32>) {
@@ -371,5 +422,23 @@ mod tests {
         // Not 3 x 3 stride 1.
         let strided = ConvShape::new(32, 64, [56; 2], 64, [3, 3], [2, 2], [(1, 1); 2]).unwrap();
         assert!(!forward(&strided));
+    }
+
+    #[test]
+    fn f4_takes_the_measured_winners_and_leaves_the_losers() {
+        // ResNet-18 at batch 32 and 16 (layer4 included), 128 channels at 28 x 28 from batch 1.
+        for batch in [16, 32] {
+            for (c, side) in [(64, 56), (128, 28), (256, 14), (512, 7)] {
+                assert!(f4_worthwhile(&shape(batch, c, side)), "{c}@{side}");
+            }
+        }
+        assert!(f4_worthwhile(&shape(1, 128, 28)));
+        // 512 channels at 7 x 7: not below batch 12 (48 tiles).
+        assert!(!f4_worthwhile(&shape(8, 512, 7)) && f4_worthwhile(&shape(12, 512, 7)));
+        // The small CNN at batch 80: from 32 channels.
+        assert!(!f4_worthwhile(&shape(80, 16, 28)));
+        assert!(f4_worthwhile(&shape(80, 32, 14)) && f4_worthwhile(&shape(80, 64, 7)));
+        let strided = ConvShape::new(32, 64, [56; 2], 64, [3, 3], [2, 2], [(1, 1); 2]).unwrap();
+        assert!(!f4_worthwhile(&strided));
     }
 }
