@@ -26,7 +26,7 @@ one() { # route n bits loss args...
   local map
   map=$(python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['map'])" "$run/metrics.json")
   local chosen
-  chosen=$(echo "$text" | grep -o 'selected by validation mAP: .*' || true)
+  chosen=$(echo "$text" | grep -o 'selected by [^:]*mAP: .*' || true)
   printf '%s\t%s\t%s\t%s\t%s\t%.1f s\t%s\n' "$route" "$n" "$bits" "$loss" "$map" \
     "$(echo "$t1 - $t0" | bc)" "$chosen"
 }

@@ -370,7 +370,10 @@ fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardis
             .arg("--out")
             .arg(&run),
     );
-    assert!(text.contains("loss selected by validation mAP: "), "{text}");
+    assert!(
+        text.contains("loss selected by 5-fold cross-validated mAP: "),
+        "{text}"
+    );
     let selection: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("selection.json")).unwrap())
             .unwrap();
@@ -388,8 +391,22 @@ fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardis
     assert_eq!(winner["val_map"].as_f64().unwrap(), best);
     assert!(text.contains(&format!("{chosen} loss, test mAP")), "{text}");
 
-    // 108 training rows (one per class held out): full batch, 300 steps, one per epoch.
-    let sub = run.join("candidates").join(&chosen);
+    // Every candidate's score is the mean of its five folds' scores.
+    for score in scores {
+        let folds: Vec<f64> = score["folds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_f64().unwrap())
+            .collect();
+        assert_eq!(folds.len(), 5, "{score}");
+        let mean = folds.iter().sum::<f64>() / 5.0;
+        assert!((score["val_map"].as_f64().unwrap() - mean).abs() < 1e-12);
+    }
+
+    // 120 training and validation rows, 96 in each fold's training rows: full batch, 300
+    // steps, one per epoch.
+    let sub = run.join("candidates").join(&chosen).join("fold0");
     let config = std::fs::read_to_string(sub.join("config.toml")).unwrap();
     assert!(config.contains("epochs = 300"), "{config}");
     assert!(config.contains("classes_per_batch = 10"), "{config}");

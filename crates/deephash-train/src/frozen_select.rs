@@ -1,14 +1,17 @@
 //! The frozen recipe end to end: standardised features, the step budget adapted to the data
 //! ([`crate::frozen_recipe`]), and, when the run names several candidate losses, one head per
-//! candidate chosen by validation mAP (the test split is never looked at).
+//! candidate chosen by validation (the test split is never looked at).
 //!
 //! With candidates, each is trained in its own run directory `RUN/candidates/<loss>` (its
 //! `config.toml` shows the concrete recipe; each resumes from its own checkpoint when the run is
 //! resumed); the choice and every candidate's score go to `RUN/selection.json`, and the
 //! winner's `metrics.jsonl` and `centres.json` are copied into `RUN`. When the adapted recipe
-//! asks for it (small data), the chosen loss is then trained once more on the training and
-//! validation rows together in `RUN/refit`, and that head is the run's. An interruption in
-//! any of these stages is resumed by resuming `RUN`.
+//! asks for it (small data, full batch), the candidates are instead scored by
+//! [`FOLDS`]-fold cross-validation over the training and validation rows together (one run
+//! directory per fold, `RUN/candidates/<loss>/fold<i>`; stratified folds of
+//! [`crate::folds`]), and the chosen loss is then trained once more on all those rows in
+//! `RUN/refit`, whose head is the run's. An interruption in any of these stages is resumed by
+//! resuming `RUN`.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -19,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{load_module, resume_or_start};
 use crate::embeddings::RetrievalScorer;
+use crate::folds::{FOLDS, rest, stratified_folds};
 use crate::frozen::{FrozenData, train_frozen};
 use crate::frozen_recipe::adapt_frozen;
 use crate::loss::LossKind;
@@ -32,10 +36,15 @@ use crate::{LoopConfig, RunConfig, RunDir, TrainError};
 pub struct CandidateScore {
     /// The loss.
     pub loss: LossKind,
-    /// Its best validation mAP (absent without a validation split).
+    /// Its validation mAP: the best (or, keeping the last step, the last) on the validation
+    /// split, or the mean over the folds when cross-validated (absent without validation).
     pub val_map: Option<f64>,
-    /// The epoch of that score.
+    /// The epoch of that score (of the first fold when cross-validated).
     pub best_epoch: Option<usize>,
+    /// Cross-validated: the mAP of every fold's held-out rows against the rest, in fold
+    /// order (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folds: Vec<f64>,
 }
 
 /// `RUN/selection.json`: which loss a run chose among its candidates, and every candidate's score.
@@ -45,6 +54,15 @@ pub struct Selection {
     pub chosen: LossKind,
     /// Every candidate's score, in the order trained.
     pub candidates: Vec<CandidateScore>,
+}
+
+/// What the candidates' scores are: "validation mAP", or "5-fold cross-validated mAP" when
+/// they are means over folds.
+pub fn selection_basis(scores: &[CandidateScore]) -> String {
+    match scores.iter().map(|s| s.folds.len()).max() {
+        Some(k) if k > 0 => format!("{k}-fold cross-validated mAP"),
+        _ => "validation mAP".to_string(),
+    }
 }
 
 /// The run's `selection.json`, or `None` when the run did not choose its loss.
@@ -88,55 +106,26 @@ pub fn train_frozen_recipe(
     devices: (&Device, &Device),
 ) -> Result<Option<FrozenOutcome>, TrainError> {
     let (autodiff, plain) = devices;
-    let (stats, train_data) = standardised(run, config, data, split.0)?;
+    let recipe = Recipe {
+        run,
+        config,
+        data,
+        scorer,
+        opts,
+        autodiff,
+    };
     let kinds = if config.train.candidates.is_empty() {
         vec![config.train.loss.kind]
     } else {
         config.train.candidates.clone()
     };
-    let several = kinds.len() > 1;
-    let mut scores = Vec::new();
-    let mut refits = Vec::new();
-    for &kind in &kinds {
-        let (sub, cfg) = candidate_run(run, config, kind, &data.labels, split.0, several)?;
-        let stage = Stage {
-            top: run,
-            dir: &sub,
-            cfg: &cfg,
-        };
-        let outcome = stage.train(config, &train_data, split, scorer, opts, autodiff)?;
-        if !outcome.finished {
-            return Ok(None);
-        }
-        scores.push(CandidateScore {
-            loss: kind,
-            val_map: outcome.state.best_map,
-            best_epoch: outcome.state.best_epoch,
-        });
-        refits.push(cfg.refit && !split.1.is_empty());
-    }
-    let winner = select(&scores);
-    let sub = if several {
-        record_selection(run, &scores, winner, refits[winner])?
+    let chosen = if kinds.len() > 1 && cross_validates(config, &data.labels, split, &kinds) {
+        recipe.cross_validated(&kinds, split)?
     } else {
-        run.clone()
+        recipe.on_validation_split(&kinds, split)?
     };
-    let (sub, stats) = if refits[winner] {
-        let rows = (data, split);
-        match refit(
-            run,
-            config,
-            rows,
-            scores[winner].loss,
-            several,
-            opts,
-            autodiff,
-        )? {
-            Some(done) => done,
-            None => return Ok(None),
-        }
-    } else {
-        (sub, stats)
+    let Some((sub, stats, scores, winner)) = chosen else {
+        return Ok(None);
     };
     let template = config
         .model
@@ -154,10 +143,234 @@ pub fn train_frozen_recipe(
     }))
 }
 
+/// Whether the run chooses its loss by cross-validation: it has a validation split and every
+/// candidate's recipe, adapted to the training rows, is the small-data one that refits on the
+/// training and validation rows ([`adapt_frozen`]: full batch). There one validation image a
+/// class is all a single split would leave to choose on.
+fn cross_validates(
+    config: &RunConfig,
+    labels: &[Vec<u32>],
+    (train, val): (&[usize], &[usize]),
+    kinds: &[LossKind],
+) -> bool {
+    config.train.adaptive
+        && !val.is_empty()
+        && kinds
+            .iter()
+            .all(|&k| adapt_frozen(&with_loss(config.train.clone(), k), labels, train).refit)
+}
+
+/// The run directory of the head the run keeps, its standardisation, every candidate's score
+/// and the index of the chosen one; `None` when stopped early.
+type Chosen = Option<(RunDir, Option<FeatureStats>, Vec<CandidateScore>, usize)>;
+
+/// A frozen run's inputs, shared by its training stages.
+struct Recipe<'a> {
+    /// The run the user named (what `--resume` takes).
+    run: &'a RunDir,
+    /// Its configuration.
+    config: &'a RunConfig,
+    /// The raw cached features.
+    data: &'a FrozenData,
+    /// Scores validation codes.
+    scorer: Option<&'a dyn RetrievalScorer>,
+    /// Interruption and output options.
+    opts: &'a LoopOptions,
+    /// The training device.
+    autodiff: &'a Device,
+}
+
+impl Recipe<'_> {
+    /// Every candidate trained on the training rows and scored on the validation rows; the
+    /// best kept, or, when its recipe asks for it (small data), refit on all rows.
+    fn on_validation_split(
+        &self,
+        kinds: &[LossKind],
+        split: (&[usize], &[usize]),
+    ) -> Result<Chosen, TrainError> {
+        let (stats, train_data) = standardised(self.run, self.config, self.data, split.0)?;
+        let several = kinds.len() > 1;
+        let mut scores = Vec::new();
+        let mut refits = Vec::new();
+        for &kind in kinds {
+            let (sub, cfg) = candidate_run(
+                self.run,
+                self.config,
+                kind,
+                &self.data.labels,
+                split.0,
+                several,
+            )?;
+            let Some(outcome) = self.stage(&sub, &cfg, &train_data, split, self.scorer)? else {
+                return Ok(None);
+            };
+            scores.push(CandidateScore {
+                loss: kind,
+                val_map: outcome.state.best_map,
+                best_epoch: outcome.state.best_epoch,
+                folds: Vec::new(),
+            });
+            refits.push(cfg.refit && !split.1.is_empty());
+        }
+        let winner = select(&scores);
+        let sub = if several {
+            let sub = RunDir::open(&candidate_dir(self.run, scores[winner].loss))?;
+            record_selection(self.run, &scores, winner, &sub, refits[winner])?;
+            sub
+        } else {
+            self.run.clone()
+        };
+        if !refits[winner] {
+            return Ok(Some((sub, stats, scores, winner)));
+        }
+        let all = union(split);
+        let refit = self.refit(scores[winner].loss, several, &all)?;
+        Ok(refit.map(|(sub, stats)| (sub, stats, scores, winner)))
+    }
+
+    /// Every candidate scored by [`FOLDS`]-fold cross-validation over the training and
+    /// validation rows together (each fold's rows queried against the head trained on the
+    /// others), the best mean chosen and refit on all rows.
+    fn cross_validated(
+        &self,
+        kinds: &[LossKind],
+        split: (&[usize], &[usize]),
+    ) -> Result<Chosen, TrainError> {
+        let all = union(split);
+        let folds = stratified_folds(&self.data.labels, &all, FOLDS, self.config.train.seed);
+        let mut scores = Vec::new();
+        for &kind in kinds {
+            match self.cross_validate(kind, &all, &folds)? {
+                Some(score) => scores.push(score),
+                None => return Ok(None),
+            }
+        }
+        let winner = select(&scores);
+        let first_fold = RunDir::open(&fold_dir(self.run, scores[winner].loss, 0))?;
+        record_selection(self.run, &scores, winner, &first_fold, true)?;
+        let refit = self.refit(scores[winner].loss, true, &all)?;
+        Ok(refit.map(|(sub, stats)| (sub, stats, scores, winner)))
+    }
+
+    /// Loss `kind` trained on all `rows` but one fold, once per fold, in
+    /// `RUN/candidates/<kind>/fold<i>` (each resumed from its own checkpoint), with the
+    /// recipe adapted to those rows and the features standardised over them.
+    fn cross_validate(
+        &self,
+        kind: LossKind,
+        rows: &[usize],
+        folds: &[Vec<usize>],
+    ) -> Result<Option<CandidateScore>, TrainError> {
+        let mut maps = Vec::new();
+        let mut first_epoch = None;
+        for (i, held) in folds.iter().enumerate() {
+            let others = rest(rows, held);
+            let cfg = LoopConfig {
+                candidates: Vec::new(),
+                adaptive: false,
+                refit: false,
+                ..adapt_frozen(
+                    &with_loss(self.config.train.clone(), kind),
+                    &self.data.labels,
+                    &others,
+                )
+            };
+            let sub = open_or_create(&fold_dir(self.run, kind, i), self.config, &cfg)?;
+            let (_, fold_data) = standardised(&sub, self.config, self.data, &others)?;
+            let Some(outcome) = self.stage(&sub, &cfg, &fold_data, (&others, held), self.scorer)?
+            else {
+                return Ok(None);
+            };
+            maps.push(outcome.state.best_map.unwrap_or(0.0));
+            first_epoch = first_epoch.or(outcome.state.best_epoch);
+        }
+        let mean = maps.iter().sum::<f64>() / maps.len().max(1) as f64;
+        Ok(Some(CandidateScore {
+            loss: kind,
+            val_map: Some(mean),
+            best_epoch: first_epoch,
+            folds: maps,
+        }))
+    }
+
+    /// The chosen loss `kind` trained once more, on `rows` (the training and validation rows
+    /// together), with the recipe adapted to them (on small data: one more image a class, the
+    /// same step budget), in `RUN/refit` (resumed from its own checkpoint with the run); its
+    /// standardisation is over those rows. No validation is left to score it: the choice of
+    /// loss and steps was made before. Returns its run directory and statistics; `None` when
+    /// stopped early.
+    fn refit(
+        &self,
+        kind: LossKind,
+        several: bool,
+        rows: &[usize],
+    ) -> Result<Option<(RunDir, Option<FeatureStats>)>, TrainError> {
+        let (stats, train_data) = standardised(self.run, self.config, self.data, rows)?;
+        let base = if several {
+            with_loss(self.config.train.clone(), kind)
+        } else {
+            self.config.train.clone()
+        };
+        let cfg = LoopConfig {
+            candidates: Vec::new(),
+            adaptive: false,
+            refit: false,
+            ..adapt_frozen(&base, &self.data.labels, rows)
+        };
+        let sub = open_or_create(&self.run.root().join("refit"), self.config, &cfg)?;
+        let outcome = self.stage(&sub, &cfg, &train_data, (rows, &[]), None)?;
+        Ok(outcome.map(|_| (sub, stats)))
+    }
+
+    /// One training stage (a candidate, a fold or the refit) in its own run directory `dir`
+    /// (the run itself when it has a single candidate): from a fresh head, or from the
+    /// stage's checkpoint when it has one. `None` when stopped early. An interruption names
+    /// the run the user gave, not the stage's directory: resuming a stage's directory on its
+    /// own would train it as a run of its own.
+    fn stage(
+        &self,
+        dir: &RunDir,
+        cfg: &LoopConfig,
+        data: &FrozenData,
+        split: (&[usize], &[usize]),
+        scorer: Option<&dyn RetrievalScorer>,
+    ) -> Result<Option<LoopOutcome>, TrainError> {
+        let head = fresh_head(self.config, self.autodiff)?;
+        let (head, optim, state) = resume_or_start(dir, head, cfg.optimizer.build())?;
+        let trained = train_frozen(
+            dir,
+            cfg,
+            head,
+            state,
+            optim,
+            data,
+            split,
+            scorer,
+            self.opts,
+            self.autodiff,
+        );
+        match trained {
+            Ok((_, outcome)) => Ok(outcome.finished.then_some(outcome)),
+            Err(TrainError::Interrupted { epoch, .. }) => Err(TrainError::Interrupted {
+                epoch,
+                run: self.run.root().to_path_buf(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The training and validation rows together, sorted.
+fn union((train, val): (&[usize], &[usize])) -> Vec<usize> {
+    let mut all: Vec<usize> = train.iter().chain(val).copied().collect();
+    all.sort_unstable();
+    all
+}
+
 /// The features the heads train on: standardised over `rows` when the run asks for it (the
-/// statistics saved to `RUN/standardize.json` and returned), else `data` as it is.
+/// statistics saved to `DIR/standardize.json` and returned), else `data` as it is.
 fn standardised<'a>(
-    run: &RunDir,
+    dir: &RunDir,
     config: &RunConfig,
     data: &'a FrozenData,
     rows: &[usize],
@@ -166,92 +379,13 @@ fn standardised<'a>(
         return Ok((None, Cow::Borrowed(data)));
     }
     let stats = FeatureStats::of_rows(&data.eval, rows);
-    stats.save(&run.root().join("standardize.json"))?;
+    stats.save(&dir.root().join("standardize.json"))?;
     let table = FrozenData {
         labels: data.labels.clone(),
         eval: stats.apply(&data.eval),
         views: data.views.iter().map(|v| stats.apply(v)).collect(),
     };
     Ok((Some(stats), Cow::Owned(table)))
-}
-
-/// The chosen loss `kind` trained once more, on the training and validation rows together,
-/// with the recipe adapted to them (on small data: one more image a class, the same step
-/// budget), in `RUN/refit` (resumed from its own checkpoint with the run); its
-/// standardisation is over those rows. No validation is left to score it: the choice of loss
-/// and steps was made before. Returns its run directory and statistics; `None` when stopped
-/// early.
-fn refit(
-    run: &RunDir,
-    config: &RunConfig,
-    (data, split): (&FrozenData, (&[usize], &[usize])),
-    kind: LossKind,
-    several: bool,
-    opts: &LoopOptions,
-    autodiff: &Device,
-) -> Result<Option<(RunDir, Option<FeatureStats>)>, TrainError> {
-    let mut all: Vec<usize> = split.0.iter().chain(split.1).copied().collect();
-    all.sort_unstable();
-    let (stats, train_data) = standardised(run, config, data, &all)?;
-    let base = if several {
-        with_loss(config.train.clone(), kind)
-    } else {
-        config.train.clone()
-    };
-    let cfg = LoopConfig {
-        candidates: Vec::new(),
-        adaptive: false,
-        refit: false,
-        ..adapt_frozen(&base, &data.labels, &all)
-    };
-    let sub = open_or_create(&run.root().join("refit"), config, &cfg)?;
-    let stage = Stage {
-        top: run,
-        dir: &sub,
-        cfg: &cfg,
-    };
-    let outcome = stage.train(config, &train_data, (&all, &[]), None, opts, autodiff)?;
-    Ok(outcome.finished.then_some((sub, stats)))
-}
-
-/// One training stage of a frozen run: a candidate or the refit, in its own directory under
-/// the run (the run itself when it has a single candidate).
-struct Stage<'a> {
-    /// The run the user named (what `--resume` takes).
-    top: &'a RunDir,
-    /// The stage's own run directory, where its checkpoints go.
-    dir: &'a RunDir,
-    /// The stage's loop configuration.
-    cfg: &'a LoopConfig,
-}
-
-impl Stage<'_> {
-    /// Trains the stage's head from a fresh head, or from its checkpoint when it has one.
-    /// An interruption names the run the user gave, not the stage's directory: resuming a
-    /// stage's directory on its own would train it as a run of its own.
-    fn train(
-        &self,
-        config: &RunConfig,
-        data: &FrozenData,
-        split: (&[usize], &[usize]),
-        scorer: Option<&dyn RetrievalScorer>,
-        opts: &LoopOptions,
-        autodiff: &Device,
-    ) -> Result<LoopOutcome, TrainError> {
-        let head = fresh_head(config, autodiff)?;
-        let (head, optim, state) = resume_or_start(self.dir, head, self.cfg.optimizer.build())?;
-        let trained = train_frozen(
-            self.dir, self.cfg, head, state, optim, data, split, scorer, opts, autodiff,
-        );
-        match trained {
-            Ok((_, outcome)) => Ok(outcome),
-            Err(TrainError::Interrupted { epoch, .. }) => Err(TrainError::Interrupted {
-                epoch,
-                run: self.top.root().to_path_buf(),
-            }),
-            Err(e) => Err(e),
-        }
-    }
 }
 
 /// The index of the best validation score (the first candidate on ties or without scores).
@@ -289,9 +423,8 @@ fn candidate_run(
     if !several {
         return Ok((run.clone(), cfg));
     }
-    let dir = run.root().join("candidates").join(kind.to_string());
     let sub = open_or_create(
-        &dir,
+        &candidate_dir(run, kind),
         config,
         &LoopConfig {
             candidates: Vec::new(),
@@ -323,31 +456,41 @@ fn fresh_head(config: &RunConfig, device: &Device) -> Result<HashHead, TrainErro
     Ok(model.head.init(model.feature_dim(), model.bits, device)?)
 }
 
-/// Writes `RUN/selection.json`, copies the winner's metrics log and centres into `RUN`, and
-/// returns the winner's run directory.
+/// `RUN/candidates/<kind>`: candidate `kind`'s run directory (or, cross-validated, the
+/// folder of its folds).
+fn candidate_dir(run: &RunDir, kind: LossKind) -> std::path::PathBuf {
+    run.root().join("candidates").join(kind.to_string())
+}
+
+/// `RUN/candidates/<kind>/fold<i>`: the run directory of candidate `kind` trained without fold `i`.
+fn fold_dir(run: &RunDir, kind: LossKind, i: usize) -> std::path::PathBuf {
+    candidate_dir(run, kind).join(format!("fold{i}"))
+}
+
+/// Writes `RUN/selection.json` and copies the metrics log and centres of `from` (the
+/// winner's candidate run, or its first fold) into `RUN`.
 fn record_selection(
     run: &RunDir,
     scores: &[CandidateScore],
     winner: usize,
+    from: &RunDir,
     refit: bool,
-) -> Result<RunDir, TrainError> {
-    let chosen = scores[winner].loss;
-    let sub = RunDir::open(&run.root().join("candidates").join(chosen.to_string()))?;
+) -> Result<(), TrainError> {
     let json = serde_json::json!({
-        "chosen": chosen,
-        "by": "validation mAP",
+        "chosen": scores[winner].loss,
+        "by": selection_basis(scores),
         "candidates": scores,
         "refit_on_train_and_validation": refit,
     });
     let path = run.root().join("selection.json");
     crate::atomic::write(&path, &serde_json::to_vec_pretty(&json).expect("serialise"))?;
     for (from, to) in [
-        (sub.metrics_log_path(), run.metrics_log_path()),
-        (sub.centres_path(), run.centres_path()),
+        (from.metrics_log_path(), run.metrics_log_path()),
+        (from.centres_path(), run.centres_path()),
     ] {
         if from.is_file() {
             std::fs::copy(&from, &to).map_err(|e| TrainError::io(&to, e))?;
         }
     }
-    Ok(sub)
+    Ok(())
 }

@@ -22,6 +22,7 @@ pub mod embeddings;
 pub mod error;
 pub mod features;
 pub mod finetune;
+pub mod folds;
 pub mod frozen;
 pub mod frozen_recipe;
 pub mod frozen_select;

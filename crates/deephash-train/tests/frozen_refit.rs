@@ -1,7 +1,8 @@
-//! The frozen recipe on small data (full batch): every candidate keeps the model of its last
-//! step (not the best of its validations), and the chosen loss is trained once more on the
-//! training and validation rows together (`RUN/refit`), whose head, with the standardisation
-//! of all those rows folded in, is the run's. Synthetic cached features, CPU, a few seconds.
+//! The frozen recipe on small data (full batch): every candidate is scored by 5-fold
+//! cross-validation over the training and validation rows (each fold keeping the model of its
+//! last step), and the chosen loss is trained once more on all those rows (`RUN/refit`), whose
+//! head, with the standardisation of all those rows folded in, is the run's. Synthetic cached
+//! features, CPU, a few seconds.
 
 mod common;
 
@@ -14,6 +15,7 @@ use deephash_data::{DatasetKind, DatasetSpec};
 use deephash_model::{BackboneKind, HashNetConfig, HeadKind};
 use deephash_train::checkpoint::load_module;
 use deephash_train::features::FeatureTable;
+use deephash_train::folds::{FOLDS, stratified_folds};
 use deephash_train::frozen::FrozenData;
 use deephash_train::frozen_recipe::{FEATURE_DROPOUT, MIN_STEPS};
 use deephash_train::frozen_select::{FrozenOutcome, read_selection, train_frozen_recipe};
@@ -137,6 +139,44 @@ fn small_data_keeps_the_last_step_then_refits_the_chosen_loss_on_train_and_valid
     }
     let selection = read_selection(&run).unwrap().unwrap();
     assert_eq!(selection.chosen, outcome.loss);
+    assert_eq!(selection.candidates, outcome.scores);
+
+    // Every candidate's score is the mean over five stratified folds of all 60 rows, each
+    // fold's head trained on the other four (48 rows, full batch) in its own run directory.
+    let all: Vec<usize> = (0..data.labels.len()).collect();
+    let folds = stratified_folds(&data.labels, &all, FOLDS, 0);
+    for score in &outcome.scores {
+        assert_eq!(score.folds.len(), FOLDS, "{score:?}");
+        let mean = score.folds.iter().sum::<f64>() / FOLDS as f64;
+        assert!((score.val_map.unwrap() - mean).abs() < 1e-12, "{score:?}");
+        for (i, fold) in folds.iter().enumerate() {
+            let dir = dir
+                .path()
+                .join("candidates")
+                .join(score.loss.to_string())
+                .join(format!("fold{i}"));
+            let cfg = RunDir::open(&dir).unwrap().config().unwrap().train;
+            assert_eq!(cfg.loss.kind, score.loss);
+            let largest = (0..CLASSES as u32)
+                .map(|c| {
+                    let held = fold.iter().filter(|&&r| data.labels[r][0] == c).count();
+                    PER_CLASS - held
+                })
+                .max();
+            assert_eq!(
+                (cfg.classes_per_batch, Some(cfg.per_class), cfg.epochs),
+                (CLASSES, largest, MIN_STEPS),
+                "fold {i}: full batch of the other folds' rows"
+            );
+        }
+    }
+    let best = outcome
+        .scores
+        .iter()
+        .map(|s| s.val_map.unwrap())
+        .fold(f64::MIN, f64::max);
+    let winner = outcome.scores.iter().find(|s| s.loss == outcome.loss);
+    assert_eq!(winner.unwrap().val_map, Some(best), "the best mean wins");
     let refit = RunDir::open(&dir.path().join("refit")).unwrap();
     let refit_cfg = refit.config().unwrap().train;
     assert_eq!(refit_cfg.loss.kind, outcome.loss);
@@ -148,7 +188,6 @@ fn small_data_keeps_the_last_step_then_refits_the_chosen_loss_on_train_and_valid
     assert_eq!(refit_cfg.feature_dropout, FEATURE_DROPOUT);
 
     // The run's head is the refit head with the standardisation of every row folded in.
-    let all: Vec<usize> = (0..data.labels.len()).collect();
     let stats = FeatureStats::of_rows(&data.eval, &all);
     let template = HeadKind::Linear.init(DIM, BITS, &plain).unwrap();
     let refit_head = load_module(template, &refit.best_path()).unwrap();
@@ -166,26 +205,18 @@ fn small_data_keeps_the_last_step_then_refits_the_chosen_loss_on_train_and_valid
     assert!(worst < 1e-4, "run head vs refit head: {worst}");
 }
 
-/// Interrupted inside the refit (after the candidates and the choice), then resumed by
-/// resuming the run: the refit continues from its checkpoint and the run ends with the head
-/// of an uninterrupted run, to the last bit. The interruption names the run, not `RUN/refit`.
-#[test]
-fn a_run_interrupted_in_the_refit_resumes_to_the_uninterrupted_head() {
-    let data = features();
-    let whole = tempfile::tempdir().unwrap();
-    let expected = train(whole.path(), &data, false, None)
-        .unwrap()
-        .expect("finished");
-
+/// Runs the recipe in a fresh directory, asking it to stop once the stage logging to
+/// `stage/metrics.jsonl` (relative to the run) has logged five steps; returns the directory
+/// and the step at which the run stopped. The interruption names the run, not the stage.
+fn interrupted_in(data: &FrozenData, stage: &str) -> (tempfile::TempDir, usize) {
     let dir = tempfile::tempdir().unwrap();
-    let refit_log = dir.path().join("refit").join("metrics.jsonl");
+    let log = dir.path().join(stage).join("metrics.jsonl");
     let flag = Arc::new(AtomicBool::new(false));
     let watcher = {
         let flag = flag.clone();
         std::thread::spawn(move || {
-            // Ask for the stop once the refit has logged a few steps of its own.
             while !flag.load(Ordering::SeqCst) {
-                let steps = std::fs::read_to_string(&refit_log).map_or(0, |t| t.lines().count());
+                let steps = std::fs::read_to_string(&log).map_or(0, |t| t.lines().count());
                 if steps >= 5 {
                     flag.store(true, Ordering::SeqCst);
                 }
@@ -193,7 +224,7 @@ fn a_run_interrupted_in_the_refit_resumes_to_the_uninterrupted_head() {
             }
         })
     };
-    let stopped = train(dir.path(), &data, false, Some(flag.clone()));
+    let stopped = train(dir.path(), data, false, Some(flag.clone()));
     flag.store(true, Ordering::SeqCst);
     watcher.join().unwrap();
     match stopped {
@@ -201,26 +232,66 @@ fn a_run_interrupted_in_the_refit_resumes_to_the_uninterrupted_head() {
             assert_eq!(run, dir.path(), "the interruption names the run to resume");
             assert!(
                 (5..MIN_STEPS).contains(&epoch),
-                "stopped inside the refit, at step {epoch}"
+                "stopped inside {stage}, at step {epoch}"
             );
+            (dir, epoch)
         }
-        other => panic!("expected an interruption inside the refit, got {other:?}"),
+        other => panic!("expected an interruption inside {stage}, got {other:?}"),
     }
+}
+
+/// Resumes the run in `dir` and checks it ends as the uninterrupted run `expected`, to the
+/// last bit.
+fn resumes_to(dir: &Path, data: &FrozenData, expected: &FrozenOutcome) {
+    let resumed = train(dir, data, true, None).unwrap().expect("finished");
+    assert_eq!(resumed.loss, expected.loss);
+    assert_eq!(resumed.scores, expected.scores);
+    assert_eq!(
+        codes(&resumed, data),
+        codes(expected, data),
+        "resumed and uninterrupted heads differ"
+    );
+}
+
+/// Interrupted inside the refit (after the folds and the choice), then resumed by resuming
+/// the run: the refit continues from its checkpoint and the run ends with the head of an
+/// uninterrupted run, to the last bit.
+#[test]
+fn a_run_interrupted_in_the_refit_resumes_to_the_uninterrupted_head() {
+    let data = features();
+    let whole = tempfile::tempdir().unwrap();
+    let expected = train(whole.path(), &data, false, None)
+        .unwrap()
+        .expect("finished");
+    let (dir, _) = interrupted_in(&data, "refit");
     assert!(
         read_selection(&RunDir::open(dir.path()).unwrap())
             .unwrap()
             .is_some(),
         "the choice was made before the refit"
     );
+    resumes_to(dir.path(), &data, &expected);
+}
 
-    let resumed = train(dir.path(), &data, true, None)
+/// Interrupted inside a fold of the second candidate, then resumed: the finished folds are
+/// not trained again (their logs keep their 300 lines), the fold continues from its
+/// checkpoint, and the run ends with the scores and head of an uninterrupted run.
+#[test]
+fn a_run_interrupted_in_a_fold_resumes_to_the_uninterrupted_scores_and_head() {
+    let data = features();
+    let whole = tempfile::tempdir().unwrap();
+    let expected = train(whole.path(), &data, false, None)
         .unwrap()
         .expect("finished");
-    assert_eq!(resumed.loss, expected.loss);
-    assert_eq!(resumed.scores, expected.scores);
-    assert_eq!(
-        codes(&resumed, &data),
-        codes(&expected, &data),
-        "resumed and uninterrupted heads differ"
+    let (dir, _) = interrupted_in(&data, "candidates/orthohash/fold2");
+    let done = dir.path().join("candidates/csq/fold4/metrics.jsonl");
+    assert!(
+        read_selection(&RunDir::open(dir.path()).unwrap())
+            .unwrap()
+            .is_none(),
+        "no choice before every fold is scored"
     );
+    resumes_to(dir.path(), &data, &expected);
+    let lines = std::fs::read_to_string(done).unwrap().lines().count();
+    assert_eq!(lines, MIN_STEPS, "a finished fold is not trained again");
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use deephash_report::{EpochPoint, TrainingCurve};
 use deephash_train::RunDir;
-use deephash_train::frozen_select::{Selection, read_selection};
+use deephash_train::frozen_select::{Selection, read_selection, selection_basis};
 
 use crate::Result;
 
@@ -34,9 +34,14 @@ pub fn training_curve(run: &Path) -> Result<Option<TrainingCurve>> {
     }))
 }
 
-/// "csq, chosen by validation mAP (csq 0.9012, orthohash 0.8890, triplet 0.8701)".
+/// "csq, chosen by validation mAP (csq 0.9012, orthohash 0.8890, triplet 0.8701)" (or "by
+/// 5-fold cross-validated mAP").
 fn selection_text(selection: &Selection) -> String {
-    let mut text = format!("{}, chosen by validation mAP (", selection.chosen);
+    let mut text = format!(
+        "{}, chosen by {} (",
+        selection.chosen,
+        selection_basis(&selection.candidates)
+    );
     for (i, c) in selection.candidates.iter().enumerate() {
         let score = c.val_map.map_or("-".to_string(), |m| format!("{m:.4}"));
         let _ = write!(text, "{}{} {score}", if i > 0 { ", " } else { "" }, c.loss);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use deephash_metrics::EvalReport;
 use deephash_train::RunConfig;
-use deephash_train::frozen_select::CandidateScore;
+use deephash_train::frozen_select::{CandidateScore, selection_basis};
 use deephash_train::loss::LossKind;
 
 /// How a training call ended.
@@ -64,8 +64,8 @@ impl TrainedRun {
         )
     }
 
-    /// `loss selected by validation mAP: csq (csq 0.8123, orthohash 0.8011, triplet 0.7770)`,
-    /// when the loss was chosen among several.
+    /// `loss selected by validation mAP: csq (csq 0.8123, orthohash 0.8011, triplet 0.7770)`
+    /// (or `by 5-fold cross-validated mAP`), when the loss was chosen among several.
     pub fn selection_line(&self) -> Option<String> {
         if self.selection.len() < 2 {
             return None;
@@ -79,7 +79,8 @@ impl TrainedRun {
             })
             .collect();
         Some(format!(
-            "loss selected by validation mAP: {} ({})",
+            "loss selected by {}: {} ({})",
+            selection_basis(&self.selection),
             self.loss,
             list.join(", ")
         ))

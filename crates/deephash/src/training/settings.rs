@@ -75,7 +75,9 @@ pub struct TrainSettings {
     pub warmup: Option<usize>,
     /// Training loss: triplet (the seed's), csq (Central Similarity Quantization: BCE to
     /// per-class Hadamard centres) or orthohash (cosine cross entropy to orthogonal class
-    /// codes). Default: triplet.
+    /// codes). Default: in frozen mode, chosen among csq, orthohash and triplet by validation
+    /// mAP (on small, full-batch data by 5-fold cross-validation over the training and
+    /// validation rows); otherwise triplet.
     #[cfg_attr(feature = "clap", arg(long))]
     pub loss: Option<LossKind>,
     /// OrthoHash logit scale s.
@@ -220,8 +222,8 @@ impl TrainSettings {
 
     /// The frozen recipe's choices that depend on what was given: features standardised
     /// unless `standardize` is false; the step budget adapted to the data unless the epochs
-    /// or the batch shape are given; the loss chosen by validation mAP among
-    /// [`recipe::FROZEN_CANDIDATES`] unless a loss is given.
+    /// or the batch shape are given; the loss chosen by validation mAP (cross-validated on
+    /// small data) among [`recipe::FROZEN_CANDIDATES`] unless a loss is given.
     fn frozen_recipe_options(&self, train: &mut LoopConfig) {
         train.standardize = self.standardize.unwrap_or(true);
         train.adaptive =
