@@ -182,7 +182,7 @@ pub fn conv2d_forward_winograd(
         return Err(KernelError::NotWinograd(format!("{shape:?}")));
     }
     let mut filters = FILTERS.with_borrow_mut(std::mem::take);
-    transform_filters(weight, shape, &mut filters);
+    transform_filters(weight, shape, 16, filters_of, &mut filters);
     let grid = TileGrid::new(shape);
     let tiles = grid.tiles();
     let per_chunk = chunk_tiles(shape, tiles, rayon::current_num_threads());
@@ -230,16 +230,30 @@ pub(crate) fn chunk_tiles_forced() -> Option<usize> {
 /// channels), they split its free space so that ResNet-50's 49- and 98-MiB activations no
 /// longer fit there and were mapped afresh, page faults and zeroing included, on every call
 /// (1 GiB more mapped per 4 batches of 32, measured with `strace`). A separate mapping costs
-/// only the pages the filters use.
+/// only the pages the filters use. (The `deephash` binary itself serves every block from its
+/// heap, `M_MMAP_MAX` 0, so that there this is an ordinary heap block and no activation is
+/// mapped afresh; the reservation is for library users with glibc's defaults, such as the
+/// Python package.)
 pub(crate) const SEPARATE_ALLOCATION: usize = (32 << 20) / 4 + 1024;
 
-/// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the filter `g = weight[o][c]`, into `u` (grown as needed).
-fn transform_filters(weight: &[f32], shape: &ConvShape, u: &mut Vec<f32>) {
+/// The transformed filters of one output channel (F(2×2)'s or F(4×4)'s `filters_of`), written
+/// through the shared pointer into that channel's rows of every position.
+pub(crate) type FiltersOf = fn(&[f32], usize, [usize; 2], SharedMut);
+
+/// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the filter `g = weight[o][c]` and the `positions` values ξ of
+/// a transformed tile, into `u` (grown as needed; see [`SEPARATE_ALLOCATION`]), output
+/// channels in parallel.
+pub(crate) fn transform_filters(
+    weight: &[f32],
+    shape: &ConvShape,
+    positions: usize,
+    filters_of: FiltersOf,
+    u: &mut Vec<f32>,
+) {
     let (outs, ins) = (shape.out_channels, shape.in_channels);
-    let len = 16 * outs * ins;
+    let len = positions * outs * ins;
     if u.capacity() < len {
-        // A fresh buffer with room for at least `SEPARATE_ALLOCATION` values (see there):
-        // only the pages written are ever backed by memory.
+        // Only the pages written are ever backed by memory.
         *u = Vec::with_capacity(len.max(SEPARATE_ALLOCATION));
     }
     grow(u, len);

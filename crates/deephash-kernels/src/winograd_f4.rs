@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use crate::buffer::{SharedMut, grow};
 use crate::conv2d::check_lengths;
 use crate::simd::multiversion;
-use crate::winograd::{SEPARATE_ALLOCATION, chunk_tiles_forced, winograd_applies};
+use crate::winograd::{chunk_tiles_forced, transform_filters, winograd_applies};
 use crate::winograd_f4_transforms::{
     POSITIONS, filter, filter_lanes, input_tiles, output_tiles, unroll,
 };
@@ -75,7 +75,7 @@ pub fn conv2d_forward_winograd_f4(
         return Err(KernelError::NotWinograd(format!("{shape:?}")));
     }
     let mut filters = FILTERS.with_borrow_mut(std::mem::take);
-    transform_filters(weight, shape, &mut filters);
+    transform_filters(weight, shape, POSITIONS, filters_of, &mut filters);
     let grid = Grid::new(shape);
     let tiles = grid.tiles();
     let per_chunk = chunk_tiles(tiles, rayon::current_num_threads());
@@ -101,21 +101,6 @@ fn chunk_tiles(tiles: usize, threads: usize) -> usize {
     }
     let by_threads = tiles.div_ceil(CHUNKS_PER_THREAD * threads.max(1));
     CHUNK_TILES.min(by_threads).max(16).next_multiple_of(16)
-}
-
-/// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the filter `g = weight[o][c]`, into `u` (grown as needed).
-fn transform_filters(weight: &[f32], shape: &ConvShape, u: &mut Vec<f32>) {
-    let (outs, ins) = (shape.out_channels, shape.in_channels);
-    let len = POSITIONS * outs * ins;
-    if u.capacity() < len {
-        // See SEPARATE_ALLOCATION: only the pages written are ever backed by memory.
-        *u = Vec::with_capacity(len.max(SEPARATE_ALLOCATION));
-    }
-    grow(u, len);
-    let dst = SharedMut(u.as_mut_ptr());
-    (0..outs)
-        .into_par_iter()
-        .for_each(|o| filters_of(weight, o, [outs, ins], dst));
 }
 
 multiversion! {
