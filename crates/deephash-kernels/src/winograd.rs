@@ -263,6 +263,56 @@ pub(crate) fn transform_filters(
         .for_each(|o| filters_of(weight, o, [outs, ins], dst));
 }
 
+/// `M[ξ] = U[ξ] × V[ξ]` for the `positions` values ξ of a transformed tile: `U[ξ]` is
+/// `O × C` (row stride C), `V[ξ]` `C × n` and `M[ξ]` `O × n` (row stride `stride`), each GEMM on
+/// the calling thread (chunks run in parallel). Shared by F(2×2, 3×3) and F(4×4, 3×3).
+pub(crate) fn multiply_positions(
+    positions: usize,
+    u: &[f32],
+    v: &[f32],
+    m: &mut [f32],
+    dims: [usize; 4],
+) {
+    let [outs, ins, n, stride] = dims;
+    assert!(n <= stride, "a chunk's tiles fit its row stride");
+    assert!(u.len() >= positions * outs * ins, "U holds every position");
+    assert!(
+        v.len() >= positions * ins * stride,
+        "V holds every position"
+    );
+    assert!(
+        m.len() >= positions * outs * stride,
+        "M holds every position"
+    );
+    for xi in 0..positions {
+        // SAFETY: dst `M[ξ]` is `O × n` (row stride `stride`), lhs `U[ξ]` `O × C` (row stride
+        // C), rhs `V[ξ]` `C × n` (row stride `stride`); all inside their buffers (checked above).
+        unsafe {
+            gemm(
+                outs,
+                n,
+                ins,
+                m.as_mut_ptr().add(xi * outs * stride),
+                1,
+                stride as isize,
+                false,
+                u.as_ptr().add(xi * outs * ins),
+                1,
+                ins as isize,
+                v.as_ptr().add(xi * ins * stride),
+                1,
+                stride as isize,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                Parallelism::None,
+            );
+        }
+    }
+}
+
 multiversion! {
 /// The transformed filters of output channel `o`, [`LANES`] input channels at a time.
 fn filters_of(weight: &[f32], o: usize, channels: [usize; 2], dst: SharedMut) {
@@ -306,33 +356,7 @@ fn chunk(
     grow(&mut scratch.v, 16 * ins * stride);
     grow(&mut scratch.m, 16 * outs * stride);
     transform_input(shape, input, &scratch.runs, stride, &mut scratch.v);
-    for xi in 0..16 {
-        // SAFETY: dst `M[ξ]` is `O × n` (row stride `stride`), lhs `U[ξ]` `O × C` (row stride
-        // C), rhs `V[ξ]` `C × n` (row stride `stride`); all inside their buffers.
-        unsafe {
-            gemm(
-                outs,
-                n,
-                ins,
-                scratch.m.as_mut_ptr().add(xi * outs * stride),
-                1,
-                stride as isize,
-                false,
-                u.as_ptr().add(xi * outs * ins),
-                1,
-                ins as isize,
-                scratch.v.as_ptr().add(xi * ins * stride),
-                1,
-                stride as isize,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                Parallelism::None,
-            );
-        }
-    }
+    multiply_positions(16, u, &scratch.v, &mut scratch.m, [outs, ins, n, stride]);
     write_output(shape, epilogue, &scratch.m, &scratch.runs, stride, out);
 }
 

@@ -18,13 +18,14 @@
 
 use std::cell::RefCell;
 
-use gemm::{Parallelism, gemm};
 use rayon::prelude::*;
 
 use crate::buffer::{SharedMut, grow};
 use crate::conv2d::check_lengths;
 use crate::simd::multiversion;
-use crate::winograd::{chunk_tiles_forced, transform_filters, winograd_applies};
+use crate::winograd::{
+    chunk_tiles_forced, multiply_positions, transform_filters, winograd_applies,
+};
 use crate::winograd_f4_transforms::{
     POSITIONS, filter, filter_lanes, input_tiles, output_tiles, unroll,
 };
@@ -249,33 +250,13 @@ fn chunk(
         .extend(blocks.map(|first| grid.block(first, range.end)));
     let blocks = &scratch.blocks;
     transform_input(shape, input, blocks, stride, &mut scratch.v);
-    for xi in 0..POSITIONS {
-        // SAFETY: dst `M[ξ]` is `O × n` (row stride `stride`), lhs `U[ξ]` `O × C` (row stride
-        // C), rhs `V[ξ]` `C × n` (row stride `stride`); all inside their buffers.
-        unsafe {
-            gemm(
-                outs,
-                n,
-                ins,
-                scratch.m.as_mut_ptr().add(xi * outs * stride),
-                1,
-                stride as isize,
-                false,
-                u.as_ptr().add(xi * outs * ins),
-                1,
-                ins as isize,
-                scratch.v.as_ptr().add(xi * ins * stride),
-                1,
-                stride as isize,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                Parallelism::None,
-            );
-        }
-    }
+    multiply_positions(
+        POSITIONS,
+        u,
+        &scratch.v,
+        &mut scratch.m,
+        [outs, ins, n, stride],
+    );
     write_output(shape, epilogue, &scratch.m, blocks, stride, out);
 }
 
