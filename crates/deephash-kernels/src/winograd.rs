@@ -30,7 +30,7 @@ use crate::{ConvShape, Epilogue, KernelError};
 const CHUNK_TILES: usize = 128;
 const WIDE_CHUNK_TILES: usize = 256;
 /// Aim for at least this many chunks per thread, so that rayon can balance the load.
-const CHUNKS_PER_THREAD: usize = 2;
+pub(crate) const CHUNKS_PER_THREAD: usize = 2;
 
 /// Per-thread working memory, kept between calls so that no chunk allocates.
 #[derive(Default)]
@@ -42,8 +42,8 @@ struct Scratch {
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-    /// The transformed filters of the calling thread's last call (taken out during a call, so
-    /// that a nested call on the same thread allocates its own).
+    /// The transformed filters of the calling thread's last call, of either tile size (see
+    /// [`with_transformed_filters`]).
     static FILTERS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -181,34 +181,33 @@ pub fn conv2d_forward_winograd(
     if !winograd_applies(shape) {
         return Err(KernelError::NotWinograd(format!("{shape:?}")));
     }
-    let mut filters = FILTERS.with_borrow_mut(std::mem::take);
-    transform_filters(weight, shape, 16, filters_of, &mut filters);
     let grid = TileGrid::new(shape);
     let tiles = grid.tiles();
-    let per_chunk = chunk_tiles(shape, tiles, rayon::current_num_threads());
+    let wide = shape.in_channels + shape.out_channels >= 512;
+    let target = if wide { WIDE_CHUNK_TILES } else { CHUNK_TILES };
+    let per_chunk = chunk_tiles(target, tiles, rayon::current_num_threads());
     let out = SharedMut(output.as_mut_ptr());
-    let u = &filters[..16 * shape.out_channels * shape.in_channels];
-    (0..tiles.div_ceil(per_chunk))
-        .into_par_iter()
-        .for_each(|i| {
-            let range = i * per_chunk..((i + 1) * per_chunk).min(tiles);
-            SCRATCH.with_borrow_mut(|scratch| {
-                chunk(input, u, shape, epilogue, &grid, range, scratch, out);
+    with_transformed_filters(weight, shape, 16, filters_of, |u| {
+        (0..tiles.div_ceil(per_chunk))
+            .into_par_iter()
+            .for_each(|i| {
+                let range = i * per_chunk..((i + 1) * per_chunk).min(tiles);
+                SCRATCH.with_borrow_mut(|scratch| {
+                    chunk(input, u, shape, epilogue, &grid, range, scratch, out);
+                });
             });
-        });
-    FILTERS.with_borrow_mut(|f| *f = filters);
+    });
     Ok(())
 }
 
-/// Tiles per chunk: [`CHUNK_TILES`] ([`WIDE_CHUNK_TILES`] from 512 channels in and out), fewer (a multiple of 16) when that leaves a thread
-/// without [`CHUNKS_PER_THREAD`] chunks. `DEEPHASH_WINOGRAD_TILES` sets it (for measurements).
-fn chunk_tiles(shape: &ConvShape, tiles: usize, threads: usize) -> usize {
+/// Tiles per chunk: `target` (each tile size's measured width), fewer (a multiple of 16) when
+/// that leaves a thread without [`CHUNKS_PER_THREAD`] chunks. `DEEPHASH_WINOGRAD_TILES` sets it
+/// (for measurements). Shared by F(2×2, 3×3) and F(4×4, 3×3).
+pub(crate) fn chunk_tiles(target: usize, tiles: usize, threads: usize) -> usize {
     if let Some(n) = chunk_tiles_forced() {
         return n;
     }
     let by_threads = tiles.div_ceil(CHUNKS_PER_THREAD * threads.max(1));
-    let wide = shape.in_channels + shape.out_channels >= 512;
-    let target = if wide { WIDE_CHUNK_TILES } else { CHUNK_TILES };
     target.min(by_threads).max(16).next_multiple_of(16)
 }
 
@@ -236,6 +235,24 @@ pub(crate) fn chunk_tiles_forced() -> Option<usize> {
 /// Python package.)
 pub(crate) const SEPARATE_ALLOCATION: usize = (32 << 20) / 4 + 1024;
 
+/// Runs `work` on `U`, the filters of `weight` transformed for a tile of `positions` values
+/// (by `filters_of`), in the calling thread's kept buffer ([`FILTERS`], one for both tile
+/// sizes): taken out for the call, so that a nested call on the same thread allocates its own,
+/// and put back afterwards.
+pub(crate) fn with_transformed_filters<R>(
+    weight: &[f32],
+    shape: &ConvShape,
+    positions: usize,
+    filters_of: FiltersOf,
+    work: impl FnOnce(&[f32]) -> R,
+) -> R {
+    let mut filters = FILTERS.with_borrow_mut(std::mem::take);
+    transform_filters(weight, shape, positions, filters_of, &mut filters);
+    let result = work(&filters[..positions * shape.out_channels * shape.in_channels]);
+    FILTERS.with_borrow_mut(|f| *f = filters);
+    result
+}
+
 /// The transformed filters of one output channel (F(2×2)'s or F(4×4)'s `filters_of`), written
 /// through the shared pointer into that channel's rows of every position.
 pub(crate) type FiltersOf = fn(&[f32], usize, [usize; 2], SharedMut);
@@ -243,7 +260,7 @@ pub(crate) type FiltersOf = fn(&[f32], usize, [usize; 2], SharedMut);
 /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for the filter `g = weight[o][c]` and the `positions` values ξ of
 /// a transformed tile, into `u` (grown as needed; see [`SEPARATE_ALLOCATION`]), output
 /// channels in parallel.
-pub(crate) fn transform_filters(
+fn transform_filters(
     weight: &[f32],
     shape: &ConvShape,
     positions: usize,

@@ -24,7 +24,7 @@ use crate::buffer::{SharedMut, grow};
 use crate::conv2d::check_lengths;
 use crate::simd::multiversion;
 use crate::winograd::{
-    chunk_tiles_forced, multiply_positions, transform_filters, winograd_applies,
+    chunk_tiles, multiply_positions, winograd_applies, with_transformed_filters,
 };
 use crate::winograd_f4_transforms::{
     POSITIONS, filter, filter_lanes, input_tiles, output_tiles, unroll,
@@ -43,8 +43,6 @@ const WINDOW: usize = TILE + 2;
 /// 2 threads, CPU time, loaded machine): 64 best or within the noise everywhere, 128 up to
 /// 40 % slower on 64–128 channels and at most 4 % faster on 512.
 const CHUNK_TILES: usize = 64;
-/// Aim for at least this many chunks per thread, so that rayon can balance the load.
-const CHUNKS_PER_THREAD: usize = 2;
 
 /// Per-thread working memory, kept between calls so that no chunk allocates.
 #[derive(Default)]
@@ -56,9 +54,6 @@ struct Scratch {
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-    /// The transformed filters of the calling thread's last call (taken out during a call, so
-    /// that a nested call on the same thread allocates its own).
-    static FILTERS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// `output = act(conv2d(input, weight) + bias + residual)` in NCHW, as `conv2d_forward`,
@@ -75,33 +70,21 @@ pub fn conv2d_forward_winograd_f4(
     if !winograd_applies(shape) {
         return Err(KernelError::NotWinograd(format!("{shape:?}")));
     }
-    let mut filters = FILTERS.with_borrow_mut(std::mem::take);
-    transform_filters(weight, shape, POSITIONS, filters_of, &mut filters);
     let grid = Grid::new(shape);
     let tiles = grid.tiles();
-    let per_chunk = chunk_tiles(tiles, rayon::current_num_threads());
+    let per_chunk = chunk_tiles(CHUNK_TILES, tiles, rayon::current_num_threads());
     let out = SharedMut(output.as_mut_ptr());
-    let u = &filters[..POSITIONS * shape.out_channels * shape.in_channels];
-    (0..tiles.div_ceil(per_chunk))
-        .into_par_iter()
-        .for_each(|i| {
-            let range = i * per_chunk..((i + 1) * per_chunk).min(tiles);
-            SCRATCH.with_borrow_mut(|scratch| {
-                chunk(input, u, shape, epilogue, &grid, range, scratch, out);
+    with_transformed_filters(weight, shape, POSITIONS, filters_of, |u| {
+        (0..tiles.div_ceil(per_chunk))
+            .into_par_iter()
+            .for_each(|i| {
+                let range = i * per_chunk..((i + 1) * per_chunk).min(tiles);
+                SCRATCH.with_borrow_mut(|scratch| {
+                    chunk(input, u, shape, epilogue, &grid, range, scratch, out);
+                });
             });
-        });
-    FILTERS.with_borrow_mut(|f| *f = filters);
+    });
     Ok(())
-}
-
-/// Tiles per chunk: [`CHUNK_TILES`], fewer (a multiple of 16) when that leaves a thread
-/// without [`CHUNKS_PER_THREAD`] chunks. `DEEPHASH_WINOGRAD_TILES` sets it (for measurements).
-fn chunk_tiles(tiles: usize, threads: usize) -> usize {
-    if let Some(n) = chunk_tiles_forced() {
-        return n;
-    }
-    let by_threads = tiles.div_ceil(CHUNKS_PER_THREAD * threads.max(1));
-    CHUNK_TILES.min(by_threads).max(16).next_multiple_of(16)
 }
 
 multiversion! {
