@@ -8,7 +8,8 @@
 #
 # Usage: scripts/bench_real_photos.sh DEEPHASH_BINARY WEIGHTS DRAWS_ROOT OUT_DIR [SIZES] [DRAWS] [LOSSES]
 #   SIZES default "12", DRAWS default "0 1 2 3 4", LOSSES default "default triplet csq orthohash"
-#   (DRAWS_ROOT/n<SIZE>/draw<D>/ as made by make_fashion_draws.py; PYTHON: default .venv-torch/bin/python)
+#   (DRAWS_ROOT/n<SIZE>/draw<D>/ as made by make_fashion_draws.py; PYTHON: default .venv-torch/bin/python;
+#   TRAIN_ARGS: more `deephash train` flags for every run, e.g. "--feature-power 1")
 # Prints one tab-separated line per result: n draw bits method test-mAP seconds [chosen loss].
 set -euo pipefail
 bin=$1 weights=$2 draws_root=$3 out=$4
@@ -19,6 +20,8 @@ mkdir -p "$out"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
 echo "# $(date -u +%FT%TZ) $cpu, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 common=(--dataset folder --backbone efficientnet-lite0 --weights "$weights" --seed 0 --quiet)
+read -r -a train_args <<< "${TRAIN_ARGS:-}"
+common+=("${train_args[@]}")
 for n in $sizes; do
   for d in $draws; do
     data="$draws_root/n$n/draw$d" cache="$out/cache-n$n-d$d"

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
 use crate::backbone::{Backbone, BackboneConfig, BackboneKind};
+use crate::feature_power::IDENTITY_POWER;
 use crate::head::{HashHead, HeadKind};
 
 /// Everything needed to rebuild a [`HashNet`] before loading its weights (saved as TOML/JSON in
@@ -20,6 +21,18 @@ pub struct HashNetConfig {
     pub head: HeadKind,
     /// Code length.
     pub bits: usize,
+    /// The signed power the head applies to the backbone's features before its linear layer
+    /// ([`crate::feature_power`]; frozen mode's recipe, 1: none). Absent in older run files: 1.
+    #[serde(default = "identity_power", skip_serializing_if = "is_identity_power")]
+    pub feature_power: f32,
+}
+
+fn identity_power() -> f32 {
+    IDENTITY_POWER
+}
+
+fn is_identity_power(power: &f32) -> bool {
+    *power == IDENTITY_POWER
 }
 
 impl HashNetConfig {
@@ -29,6 +42,7 @@ impl HashNetConfig {
             backbone: BackboneConfig::from_kind(kind),
             head,
             bits,
+            feature_power: IDENTITY_POWER,
         }
     }
 
@@ -39,7 +53,10 @@ impl HashNetConfig {
 
     /// Builds the network with random initialisation.
     pub fn init(&self, device: &Device) -> Result<HashNet, ModelError> {
-        let head = self.head.init(self.feature_dim(), self.bits, device)?;
+        let head = self
+            .head
+            .init(self.feature_dim(), self.bits, device)?
+            .with_input_power(self.feature_power)?;
         Ok(HashNet {
             backbone: self.backbone.init(device),
             head,

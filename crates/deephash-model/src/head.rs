@@ -11,6 +11,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
+use crate::feature_power::{IDENTITY_POWER, check_power, signed_power_tensor};
 
 /// Which head, as typed on the command line (`--head linear|dae`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -60,6 +61,7 @@ impl HeadKind {
         match self {
             Self::Linear => Ok(HashHead::Linear(LinearHead {
                 linear: LinearConfig::new(feature_dim, bits).init(device),
+                input_power: IDENTITY_POWER,
             })),
             Self::Dae => DaeHead::new(feature_dim, bits, device).map(HashHead::Dae),
         }
@@ -76,16 +78,40 @@ pub enum HashHead {
 }
 
 impl HashHead {
-    /// Relaxed codes in `(-1, 1)`: `[N, D] -> [N, bits]`.
+    /// Relaxed codes in `(-1, 1)`: `[N, D] -> [N, bits]` (the features first raised to the
+    /// head's input power, see [`HashHead::with_input_power`]).
     pub fn forward(&self, features: Tensor<2>) -> Tensor<2> {
+        let features = signed_power_tensor(features, self.input_power());
         match self {
             Self::Linear(head) => head.forward(features),
             Self::Dae(head) => head.forward(features),
         }
     }
 
-    /// The same head applied to `x * scale + shift` (per input dimension) instead of `x`,
-    /// folded exactly into its linear layer: `W' = diag(scale) W`, `b' = b + shift W` (with
+    /// The same head, with every input value `x` first mapped to `sign(x) |x|^power`
+    /// ([`crate::feature_power`]; 1: none). Not part of the saved weights: the run's
+    /// [`crate::HashNetConfig::feature_power`] sets it again when the network is loaded.
+    ///
+    /// Errors unless `power` is finite and positive.
+    pub fn with_input_power(mut self, power: f32) -> Result<Self, ModelError> {
+        check_power(power)?;
+        match &mut self {
+            Self::Linear(head) => head.input_power = power,
+            Self::Dae(head) => head.input_power = power,
+        }
+        Ok(self)
+    }
+
+    /// The power applied to the head's input (1: none).
+    pub fn input_power(&self) -> f32 {
+        match self {
+            Self::Linear(head) => head.input_power,
+            Self::Dae(head) => head.input_power,
+        }
+    }
+
+    /// The same head applied to `x * scale + shift` (per input dimension) instead of `x`
+    /// (`x` after the head's input power, when it has one), folded exactly into its linear layer: `W' = diag(scale) W`, `b' = b + shift W` (with
     /// divide-and-encode's mask applied to `W` first). Training on standardised features
     /// and folding the standardisation in gives a head that takes raw features, so every
     /// inference path (`HashNet::forward`) applies it without knowing about it.
@@ -95,6 +121,7 @@ impl HashHead {
         match self {
             Self::Linear(head) => Ok(Self::Linear(LinearHead {
                 linear: fold_affine(head.linear, None, scale, shift)?,
+                input_power: head.input_power,
             })),
             Self::Dae(head) => {
                 let [dim, _] = head.linear.weight.dims();
@@ -102,6 +129,7 @@ impl HashHead {
                 Ok(Self::Dae(DaeHead {
                     linear: fold_affine(head.linear, Some(mask), scale, shift)?,
                     bits: head.bits,
+                    input_power: head.input_power,
                 }))
             }
         }
@@ -147,6 +175,8 @@ fn fold_affine(
 #[derive(Module, Debug)]
 pub struct LinearHead {
     linear: Linear,
+    /// See [`HashHead::with_input_power`] (a constant: not in the saved record).
+    input_power: f32,
 }
 
 impl LinearHead {
@@ -165,6 +195,8 @@ impl LinearHead {
 pub struct DaeHead {
     linear: Linear,
     bits: usize,
+    /// See [`HashHead::with_input_power`] (a constant: not in the saved record).
+    input_power: f32,
 }
 
 impl DaeHead {
@@ -182,7 +214,11 @@ impl DaeHead {
                 max: bound,
             })
             .init(device);
-        Ok(Self { linear, bits })
+        Ok(Self {
+            linear,
+            bits,
+            input_power: IDENTITY_POWER,
+        })
     }
 
     /// The block-diagonal mask `[D, bits]` of the slices.

@@ -3,7 +3,8 @@
 //! - [`backbone`]: ResNet-18/34/50 (torchvision layout and keys), EfficientNet-Lite0 (the
 //!   `efficientnet-lite-pytorch` package), a small CNN; [`BackboneKind`] names them and says
 //!   which input [`Normalization`] each expects.
-//! - [`head`]: the seed's `tanh(Linear)` head and the divide-and-encode head.
+//! - [`head`]: the seed's `tanh(Linear)` head and the divide-and-encode head;
+//!   [`feature_power`]: the signed power applied to a frozen backbone's features before it.
 //! - [`HashNet`]: backbone + head, saved and loaded as a burnpack record.
 //! - [`load_backbone_weights`]: torchvision/PyTorch `.pth` and `.safetensors` state dicts, with
 //!   one error listing every missing, unexpected or mis-shaped key.
@@ -23,6 +24,7 @@
 pub mod backbone;
 mod device;
 mod error;
+pub mod feature_power;
 pub mod folded;
 pub mod fused;
 pub mod hashnet;

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use deephash_model::Backbone;
+use deephash_model::feature_power::signed_power;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::TrainError;
@@ -33,6 +34,19 @@ impl FeatureTable {
     /// Row `i`.
     pub fn row(&self, i: usize) -> &[f32] {
         &self.values[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Every value mapped to `sign(x) |x|^power` ([`deephash_model::feature_power`]; the
+    /// table as it is for power 1).
+    pub fn signed_power(&self, power: f32) -> FeatureTable {
+        FeatureTable {
+            dim: self.dim,
+            values: self
+                .values
+                .iter()
+                .map(|&v| signed_power(v, power))
+                .collect(),
+        }
     }
 
     /// The rows `indices` as a `[n, dim]` tensor on `device`.

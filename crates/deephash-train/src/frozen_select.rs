@@ -18,6 +18,7 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use deephash_model::HashHead;
+use deephash_model::feature_power::IDENTITY_POWER;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{load_module, resume_or_start};
@@ -82,7 +83,7 @@ pub fn read_selection(run: &RunDir) -> Result<Option<Selection>, TrainError> {
 }
 
 /// What the frozen recipe trained: the best head (on the plain device, taking raw features:
-/// any standardisation is folded in) and how it was chosen.
+/// any standardisation is folded in, the feature power set) and how it was chosen.
 #[derive(Debug)]
 pub struct FrozenOutcome {
     /// The selected head.
@@ -136,6 +137,7 @@ pub fn train_frozen_recipe(
         let (scale, shift) = s.scale_shift();
         head = head.fold_input_affine(&scale, &shift)?;
     }
+    let head = head.with_input_power(config.model.feature_power)?;
     Ok(Some(FrozenOutcome {
         head,
         loss: scores[winner].loss,
@@ -188,7 +190,7 @@ impl Recipe<'_> {
         kinds: &[LossKind],
         split: (&[usize], &[usize]),
     ) -> Result<Chosen, TrainError> {
-        let (stats, train_data) = standardised(self.run, self.config, self.data, split.0)?;
+        let (stats, train_data) = head_inputs(self.run, self.config, self.data, split.0)?;
         let several = kinds.len() > 1;
         let mut scores = Vec::new();
         let mut refits = Vec::new();
@@ -276,7 +278,7 @@ impl Recipe<'_> {
                 )
             };
             let sub = open_or_create(&fold_dir(self.run, kind, i), self.config, &cfg)?;
-            let (_, fold_data) = standardised(&sub, self.config, self.data, &others)?;
+            let (_, fold_data) = head_inputs(&sub, self.config, self.data, &others)?;
             let Some(outcome) = self.stage(&sub, &cfg, &fold_data, (&others, held), self.scorer)?
             else {
                 return Ok(None);
@@ -305,7 +307,7 @@ impl Recipe<'_> {
         several: bool,
         rows: &[usize],
     ) -> Result<Option<(RunDir, Option<FeatureStats>)>, TrainError> {
-        let (stats, train_data) = standardised(self.run, self.config, self.data, rows)?;
+        let (stats, train_data) = head_inputs(self.run, self.config, self.data, rows)?;
         let base = if several {
             with_loss(self.config.train.clone(), kind)
         } else {
@@ -367,23 +369,35 @@ fn union((train, val): (&[usize], &[usize])) -> Vec<usize> {
     all
 }
 
-/// The features the heads train on: standardised over `rows` when the run asks for it (the
-/// statistics saved to `DIR/standardize.json` and returned), else `data` as it is.
-fn standardised<'a>(
+/// The features the heads train on: raised to the model's feature power
+/// ([`deephash_model::HashNetConfig::feature_power`], which the saved head applies itself),
+/// then standardised over `rows` when the run asks for it (the statistics, of the powered
+/// features, saved to `DIR/standardize.json` and returned); `data` as it is when neither applies.
+fn head_inputs<'a>(
     dir: &RunDir,
     config: &RunConfig,
     data: &'a FrozenData,
     rows: &[usize],
 ) -> Result<(Option<FeatureStats>, Cow<'a, FrozenData>), TrainError> {
+    let power = config.model.feature_power;
+    let powered = if power == IDENTITY_POWER {
+        Cow::Borrowed(data)
+    } else {
+        Cow::Owned(FrozenData {
+            labels: data.labels.clone(),
+            eval: data.eval.signed_power(power),
+            views: data.views.iter().map(|v| v.signed_power(power)).collect(),
+        })
+    };
     if !config.train.standardize {
-        return Ok((None, Cow::Borrowed(data)));
+        return Ok((None, powered));
     }
-    let stats = FeatureStats::of_rows(&data.eval, rows);
+    let stats = FeatureStats::of_rows(&powered.eval, rows);
     stats.save(&dir.root().join("standardize.json"))?;
     let table = FrozenData {
-        labels: data.labels.clone(),
-        eval: stats.apply(&data.eval),
-        views: data.views.iter().map(|v| stats.apply(v)).collect(),
+        labels: powered.labels.clone(),
+        eval: stats.apply(&powered.eval),
+        views: powered.views.iter().map(|v| stats.apply(v)).collect(),
     };
     Ok((Some(stats), Cow::Owned(table)))
 }

@@ -106,6 +106,11 @@ pub fn loop_config(kind: BackboneKind, mode: TrainMode, bits: usize) -> LoopConf
     }
 }
 
+/// The signed power `deephash train --mode frozen` raises the backbone's features to before
+/// standardising them (the square root; [`deephash_model::feature_power`]): +0.02 to +0.05
+/// test mAP for the CSQ head on 10-20 images a class in a replica (docs/training.md).
+pub const FROZEN_FEATURE_POWER: f32 = 0.5;
+
 /// The losses `deephash train --mode frozen` chooses from by validation mAP when `--loss` is
 /// not given (the first wins ties).
 pub const FROZEN_CANDIDATES: [LossKind; 3] =

@@ -1,7 +1,8 @@
 //! The frozen recipe on small data (full batch): every candidate is scored by 5-fold
 //! cross-validation over the training and validation rows (each fold keeping the model of its
 //! last step), and the chosen loss is trained once more on all those rows (`RUN/refit`), whose
-//! head, with the standardisation of all those rows folded in, is the run's. Synthetic cached
+//! head, with the standardisation of all those rows folded in and the feature power set, is
+//! the run's. Synthetic cached
 //! features, CPU, a few seconds.
 
 mod common;
@@ -30,6 +31,8 @@ const DIM: usize = 24;
 const BITS: usize = 16;
 const CLASSES: usize = 5;
 const PER_CLASS: usize = 12;
+/// The signed power of the features (frozen mode's default, applied by the saved head).
+const POWER: f32 = 0.5;
 
 fn run_config() -> RunConfig {
     let mut model = HashNetConfig::new(BackboneKind::SmallCnn, HeadKind::Linear, BITS);
@@ -37,6 +40,7 @@ fn run_config() -> RunConfig {
         c.width = DIM;
         c.stages = 1;
     }
+    model.feature_power = POWER;
     let mut train = loop_config(BackboneKind::ResNet18, TrainMode::Frozen, BITS);
     train.standardize = true;
     train.adaptive = true;
@@ -187,12 +191,16 @@ fn small_data_keeps_the_last_step_then_refits_the_chosen_loss_on_train_and_valid
     );
     assert_eq!(refit_cfg.feature_dropout, FEATURE_DROPOUT);
 
-    // The run's head is the refit head with the standardisation of every row folded in.
-    let stats = FeatureStats::of_rows(&data.eval, &all);
+    // The run's head is the refit head with the standardisation of every row folded in and
+    // the feature power set: on raw features it gives the refit head's outputs on the
+    // powered, standardised features it trained on.
+    assert_eq!(outcome.head.input_power(), POWER);
+    let powered = data.eval.signed_power(POWER);
+    let stats = FeatureStats::of_rows(&powered, &all);
     let template = HeadKind::Linear.init(DIM, BITS, &plain).unwrap();
     let refit_head = load_module(template, &refit.best_path()).unwrap();
     let expected = refit_head
-        .forward(stats.apply(&data.eval).gather(&all, &plain))
+        .forward(stats.apply(&powered).gather(&all, &plain))
         .into_data()
         .try_to_vec::<f32>()
         .unwrap();

@@ -97,6 +97,11 @@ pub enum Error {
     /// Frozen-mode training without pretrained weights.
     #[error("--mode frozen needs pretrained --weights (a random backbone gives useless features)")]
     FrozenNeedsWeights,
+    /// `--feature-power` given for end-to-end training.
+    #[error(
+        "--feature-power applies to frozen backbone features only (--mode frozen); a power below 1 has no finite gradient at 0 for fine-tuning"
+    )]
+    FeaturePowerNeedsFrozen,
     /// The finished run given as weights has another backbone than the run to train.
     #[error("--weights {weights}: the run's backbone is {theirs}, this run needs {ours}")]
     BackboneMismatch {

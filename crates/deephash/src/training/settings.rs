@@ -107,6 +107,11 @@ pub struct TrainSettings {
     /// Default: true in frozen mode.
     #[cfg_attr(feature = "clap", arg(long, value_name = "BOOL"))]
     pub standardize: Option<bool>,
+    /// Frozen mode: raise every backbone feature to this signed power, `sign(x) |x|^P`, before
+    /// the standardisation and the head (1: off). Applied by the saved head itself, so
+    /// encoding needs nothing extra. Default: 0.5 (the square root) in frozen mode.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "P"))]
+    pub feature_power: Option<f32>,
     /// Share of each training class held out for model selection.
     #[cfg_attr(feature = "clap", arg(long, default_value_t = 0.1))]
     pub val_fraction: f64,
@@ -163,6 +168,7 @@ impl Default for TrainSettings {
             classes_per_batch: None,
             per_class: None,
             standardize: None,
+            feature_power: None,
             val_fraction: 0.1,
             views: 0,
             max_per_class: None,
@@ -199,11 +205,27 @@ impl TrainSettings {
         train.validate()?;
         Ok(RunConfig {
             weights: self.weights.clone(),
-            model: HashNetConfig::new(self.backbone, self.head, self.bits),
+            model: HashNetConfig {
+                feature_power: self.feature_power(mode)?,
+                ..HashNetConfig::new(self.backbone, self.head, self.bits)
+            },
             data: self.data_spec(),
             train,
             device: self.device.to_string(),
         })
+    }
+
+    /// The signed power of the backbone's features: the user's or
+    /// [`recipe::FROZEN_FEATURE_POWER`] in frozen mode; none when fine-tuning, where a power
+    /// below 1 has no finite gradient at 0 (so `feature_power` is refused there).
+    fn feature_power(&self, mode: TrainMode) -> Result<f32> {
+        let power = match (mode, self.feature_power) {
+            (TrainMode::Frozen, power) => power.unwrap_or(recipe::FROZEN_FEATURE_POWER),
+            (TrainMode::Finetune, None | Some(1.0)) => 1.0,
+            (TrainMode::Finetune, Some(_)) => return Err(Error::FeaturePowerNeedsFrozen),
+        };
+        deephash_model::feature_power::check_power(power)?;
+        Ok(power)
     }
 
     /// The data part of the configuration.
@@ -309,6 +331,7 @@ mod tests {
         let config = with_weights.run_config().unwrap();
         assert!(config.train.standardize && config.train.adaptive);
         assert_eq!(config.train.candidates, recipe::FROZEN_CANDIDATES.to_vec());
+        assert_eq!(config.model.feature_power, recipe::FROZEN_FEATURE_POWER);
         let chosen = TrainSettings {
             loss: Some(LossKind::Csq),
             epochs: Some(5),
@@ -318,6 +341,32 @@ mod tests {
         .unwrap();
         assert!(chosen.train.candidates.is_empty() && !chosen.train.adaptive);
         assert_eq!(chosen.train.loss.kind, LossKind::Csq);
+    }
+
+    #[test]
+    fn the_feature_power_is_frozen_modes_and_checked() {
+        let finetune = TrainSettings::default();
+        assert_eq!(finetune.run_config().unwrap().model.feature_power, 1.0);
+        let err = TrainSettings {
+            feature_power: Some(0.5),
+            ..finetune
+        }
+        .run_config()
+        .unwrap_err();
+        assert!(matches!(err, Error::FeaturePowerNeedsFrozen), "{err}");
+        let frozen = TrainSettings {
+            mode: Some(TrainMode::Frozen),
+            weights: Some("runs/fm64".into()),
+            feature_power: Some(1.0),
+            ..TrainSettings::default()
+        };
+        assert_eq!(frozen.run_config().unwrap().model.feature_power, 1.0);
+        let negative = TrainSettings {
+            feature_power: Some(-0.5),
+            ..frozen
+        };
+        let err = negative.run_config().unwrap_err();
+        assert!(err.to_string().contains("feature power"), "{err}");
     }
 
     #[test]
@@ -331,8 +380,9 @@ mod tests {
 
     /// `tests/fixtures/config-frozen-before-settings.toml`: the `config.toml` that
     /// `deephash train --mode frozen --weights runs/fm16 --bits 8 --max-per-class 4` wrote
-    /// before the training moved into the library. It still loads, and the same choices made
-    /// through [`TrainSettings`] give the same configuration.
+    /// before the training moved into the library. It still loads (without a feature power:
+    /// none, as it trained), and the same choices made through [`TrainSettings`] give the
+    /// same configuration (the feature power, added to the recipe later, given as 1).
     #[test]
     fn a_run_written_by_the_command_line_before_loads_and_matches_the_settings() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -343,8 +393,10 @@ mod tests {
             weights: Some("runs/fm16".into()),
             bits: 8,
             max_per_class: Some(4),
+            feature_power: Some(1.0),
             ..TrainSettings::default()
         };
+        assert_eq!(loaded.model.feature_power, 1.0);
         assert_eq!(settings.run_config().unwrap(), loaded);
         assert_eq!(loaded.train.candidates, recipe::FROZEN_CANDIDATES.to_vec());
     }
