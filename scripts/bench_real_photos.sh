@@ -37,7 +37,7 @@ for n in $sizes; do
         t1=$(date +%s.%N)
         map=$("$python" -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['map'])" \
           "$run/metrics.json")
-        chosen=$(echo "$text" | grep -o 'selected by [^:]*mAP: .*' || true)
+        chosen=$(echo "$text" | grep -o 'selected by [^:]*: .*' || true)
         printf '%s\t%s\t%s\t%s\t%s\t%.1f\t%s\n' "$n" "$d" "$bits" "$loss" "$map" \
           "$(echo "$t1 - $t0" | bc)" "$chosen"
       done

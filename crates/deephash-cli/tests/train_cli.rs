@@ -371,7 +371,7 @@ fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardis
             .arg(&run),
     );
     assert!(
-        text.contains("loss selected by 5-fold cross-validated mAP: "),
+        text.contains("loss selected by 5-fold cross-validated mAP, one-standard-error rule: "),
         "{text}"
     );
     let selection: serde_json::Value =
@@ -380,15 +380,27 @@ fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardis
     let chosen = selection["chosen"].as_str().unwrap().to_string();
     let scores = selection["candidates"].as_array().unwrap();
     assert_eq!(scores.len(), 3);
+    // The first candidate within one standard error of the best mean (over its folds).
+    let mean = |s: &serde_json::Value| s["val_map"].as_f64().unwrap();
     let best = scores
         .iter()
-        .map(|s| s["val_map"].as_f64().unwrap())
-        .fold(f64::MIN, f64::max);
-    let winner = scores
-        .iter()
-        .find(|s| s["loss"] == chosen.as_str())
+        .max_by(|a, b| mean(a).total_cmp(&mean(b)))
         .unwrap();
-    assert_eq!(winner["val_map"].as_f64().unwrap(), best);
+    let best_folds: Vec<f64> = best["folds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_f64().unwrap())
+        .collect();
+    let deviation = (best_folds
+        .iter()
+        .map(|m| (m - mean(best)).powi(2))
+        .sum::<f64>()
+        / 4.0)
+        .sqrt();
+    let bar = mean(best) - deviation / 5f64.sqrt();
+    let expected = scores.iter().find(|s| mean(s) >= bar).unwrap();
+    assert_eq!(expected["loss"], chosen.as_str(), "{selection}");
     assert!(text.contains(&format!("{chosen} loss, test mAP")), "{text}");
 
     // Every candidate's score is the mean of its five folds' scores.

@@ -57,11 +57,11 @@ pub struct Selection {
     pub candidates: Vec<CandidateScore>,
 }
 
-/// What the candidates' scores are: "validation mAP", or "5-fold cross-validated mAP" when
-/// they are means over folds.
+/// How the candidate was chosen: "validation mAP", or "5-fold cross-validated mAP,
+/// one-standard-error rule" when the scores are means over folds (see [`select`]).
 pub fn selection_basis(scores: &[CandidateScore]) -> String {
     match scores.iter().map(|s| s.folds.len()).max() {
-        Some(k) if k > 0 => format!("{k}-fold cross-validated mAP"),
+        Some(k) if k > 0 => format!("{k}-fold cross-validated mAP, one-standard-error rule"),
         _ => "validation mAP".to_string(),
     }
 }
@@ -402,7 +402,11 @@ fn head_inputs<'a>(
     Ok((Some(stats), Cow::Owned(table)))
 }
 
-/// The index of the best validation score (the first candidate on ties or without scores).
+/// The index of the chosen candidate: the best validation score (the first candidate on ties
+/// or without scores); when the scores are means over folds, the first candidate in the
+/// documented order whose mean is within one standard error of the best mean (the
+/// one-standard-error rule: fold means a few hundredths apart are noise on small data, so the
+/// order, not the noise, decides between them).
 pub fn select(scores: &[CandidateScore]) -> usize {
     let mut best = 0;
     for (i, s) in scores.iter().enumerate() {
@@ -412,7 +416,26 @@ pub fn select(scores: &[CandidateScore]) -> usize {
             best = i;
         }
     }
-    best
+    let (Some(best_map), Some(error)) = (scores[best].val_map, standard_error(&scores[best].folds))
+    else {
+        return best;
+    };
+    scores
+        .iter()
+        .position(|s| s.val_map.is_some_and(|m| m >= best_map - error))
+        .unwrap_or(best)
+}
+
+/// The standard error of the mean of `folds` (sample deviation / sqrt(k)); `None` for fewer
+/// than two folds.
+fn standard_error(folds: &[f64]) -> Option<f64> {
+    let k = folds.len();
+    if k < 2 {
+        return None;
+    }
+    let mean = folds.iter().sum::<f64>() / k as f64;
+    let var = folds.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (k - 1) as f64;
+    Some((var / k as f64).sqrt())
 }
 
 /// The run directory and loop configuration of candidate `kind`: the run itself when it is
@@ -507,4 +530,43 @@ fn record_selection(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score(loss: LossKind, folds: &[f64]) -> CandidateScore {
+        CandidateScore {
+            loss,
+            val_map: Some(folds.iter().sum::<f64>() / folds.len() as f64),
+            best_epoch: None,
+            folds: folds.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_single_split_takes_the_best_score_and_the_first_on_ties() {
+        let mut a = score(LossKind::Csq, &[0.70]);
+        let mut b = score(LossKind::Triplet, &[0.72]);
+        a.folds.clear();
+        b.folds.clear();
+        assert_eq!(select(&[a.clone(), b.clone()]), 1);
+        b.val_map = a.val_map;
+        assert_eq!(select(&[a, b]), 0);
+    }
+
+    #[test]
+    fn folds_take_the_first_candidate_within_one_standard_error_of_the_best() {
+        // Best mean 0.80 (triplet); sample deviation 0.0316, standard error 0.0141.
+        let triplet = [0.78, 0.82, 0.80, 0.76, 0.84];
+        let error = standard_error(&triplet).unwrap();
+        assert!((error - 0.014142).abs() < 1e-5, "{error}");
+        let close = score(LossKind::Csq, &[0.79, 0.80, 0.78, 0.79, 0.79]); // 0.790
+        let far = score(LossKind::Csq, &[0.77, 0.78, 0.78, 0.78, 0.78]); // 0.778
+        let ortho = score(LossKind::Orthohash, &[0.70; 5]);
+        let best = score(LossKind::Triplet, &triplet);
+        assert_eq!(select(&[close, ortho.clone(), best.clone()]), 0);
+        assert_eq!(select(&[far, ortho, best]), 2);
+    }
 }

@@ -35,7 +35,7 @@ pub fn training_curve(run: &Path) -> Result<Option<TrainingCurve>> {
 }
 
 /// "csq, chosen by validation mAP (csq 0.9012, orthohash 0.8890, triplet 0.8701)" (or "by
-/// 5-fold cross-validated mAP").
+/// 5-fold cross-validated mAP, one-standard-error rule").
 fn selection_text(selection: &Selection) -> String {
     let mut text = format!(
         "{}, chosen by {} (",

@@ -65,7 +65,8 @@ impl TrainedRun {
     }
 
     /// `loss selected by validation mAP: csq (csq 0.8123, orthohash 0.8011, triplet 0.7770)`
-    /// (or `by 5-fold cross-validated mAP`), when the loss was chosen among several.
+    /// (or `by 5-fold cross-validated mAP, one-standard-error rule`), when the loss was chosen
+    /// among several.
     pub fn selection_line(&self) -> Option<String> {
         if self.selection.len() < 2 {
             return None;
