@@ -382,17 +382,19 @@ fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardis
     assert_eq!(scores.len(), 3);
     // The first candidate within one standard error of the best mean (over its folds).
     let mean = |s: &serde_json::Value| s["val_map"].as_f64().unwrap();
+    let fold_scores = |s: &serde_json::Value| -> Vec<f64> {
+        s["folds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_f64().unwrap())
+            .collect()
+    };
     let best = scores
         .iter()
         .max_by(|a, b| mean(a).total_cmp(&mean(b)))
         .unwrap();
-    let best_folds: Vec<f64> = best["folds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_f64().unwrap())
-        .collect();
-    let deviation = (best_folds
+    let deviation = (fold_scores(best)
         .iter()
         .map(|m| (m - mean(best)).powi(2))
         .sum::<f64>()
@@ -405,12 +407,7 @@ fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardis
 
     // Every candidate's score is the mean of its five folds' scores.
     for score in scores {
-        let folds: Vec<f64> = score["folds"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m.as_f64().unwrap())
-            .collect();
+        let folds = fold_scores(score);
         assert_eq!(folds.len(), 5, "{score}");
         let mean = folds.iter().sum::<f64>() / 5.0;
         assert!((score["val_map"].as_f64().unwrap() - mean).abs() < 1e-12);

@@ -111,8 +111,9 @@ impl HashHead {
     }
 
     /// The same head applied to `x * scale + shift` (per input dimension) instead of `x`
-    /// (`x` after the head's input power, when it has one), folded exactly into its linear layer: `W' = diag(scale) W`, `b' = b + shift W` (with
-    /// divide-and-encode's mask applied to `W` first). Training on standardised features
+    /// (`x` after the head's input power, when it has one), folded exactly into its linear
+    /// layer: `W' = diag(scale) W`, `b' = b + shift W` (with divide-and-encode's mask applied
+    /// to `W` first). Training on standardised features
     /// and folding the standardisation in gives a head that takes raw features, so every
     /// inference path (`HashNet::forward`) applies it without knowing about it.
     ///

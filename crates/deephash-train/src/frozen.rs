@@ -25,6 +25,18 @@ pub struct FrozenData {
     pub views: Vec<FeatureTable>,
 }
 
+impl FrozenData {
+    /// The same rows with `transform` applied to the evaluation-view and every augmented
+    /// table (the labels as they are).
+    pub fn map_tables(&self, transform: impl Fn(&FeatureTable) -> FeatureTable) -> FrozenData {
+        FrozenData {
+            labels: self.labels.clone(),
+            eval: transform(&self.eval),
+            views: self.views.iter().map(&transform).collect(),
+        }
+    }
+}
+
 /// The relaxed codes of `rows` of `table` through `head` (eval mode, in chunks).
 pub fn head_embeddings(
     head: &HashHead,

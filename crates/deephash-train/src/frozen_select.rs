@@ -107,6 +107,8 @@ pub fn train_frozen_recipe(
     devices: (&Device, &Device),
 ) -> Result<Option<FrozenOutcome>, TrainError> {
     let (autodiff, plain) = devices;
+    let powered = with_feature_power(data, config.model.feature_power);
+    let data = powered.as_ref();
     let recipe = Recipe {
         run,
         config,
@@ -190,7 +192,7 @@ impl Recipe<'_> {
         kinds: &[LossKind],
         split: (&[usize], &[usize]),
     ) -> Result<Chosen, TrainError> {
-        let (stats, train_data) = head_inputs(self.run, self.config, self.data, split.0)?;
+        let (stats, train_data) = standardised(self.run, self.config, self.data, split.0)?;
         let several = kinds.len() > 1;
         let mut scores = Vec::new();
         let mut refits = Vec::new();
@@ -278,7 +280,7 @@ impl Recipe<'_> {
                 )
             };
             let sub = open_or_create(&fold_dir(self.run, kind, i), self.config, &cfg)?;
-            let (_, fold_data) = head_inputs(&sub, self.config, self.data, &others)?;
+            let (_, fold_data) = standardised(&sub, self.config, self.data, &others)?;
             let Some(outcome) = self.stage(&sub, &cfg, &fold_data, (&others, held), self.scorer)?
             else {
                 return Ok(None);
@@ -307,7 +309,7 @@ impl Recipe<'_> {
         several: bool,
         rows: &[usize],
     ) -> Result<Option<(RunDir, Option<FeatureStats>)>, TrainError> {
-        let (stats, train_data) = head_inputs(self.run, self.config, self.data, rows)?;
+        let (stats, train_data) = standardised(self.run, self.config, self.data, rows)?;
         let base = if several {
             with_loss(self.config.train.clone(), kind)
         } else {
@@ -369,36 +371,32 @@ fn union((train, val): (&[usize], &[usize])) -> Vec<usize> {
     all
 }
 
-/// The features the heads train on: raised to the model's feature power
-/// ([`deephash_model::HashNetConfig::feature_power`], which the saved head applies itself),
-/// then standardised over `rows` when the run asks for it (the statistics, of the powered
-/// features, saved to `DIR/standardize.json` and returned); `data` as it is when neither applies.
-fn head_inputs<'a>(
+/// `data` raised to the model's feature power ([`deephash_model::HashNetConfig::feature_power`],
+/// which the saved head applies itself), once for every stage of the run; `data` as it is
+/// for power 1.
+fn with_feature_power(data: &FrozenData, power: f32) -> Cow<'_, FrozenData> {
+    if power == IDENTITY_POWER {
+        Cow::Borrowed(data)
+    } else {
+        Cow::Owned(data.map_tables(|t| t.signed_power(power)))
+    }
+}
+
+/// The features the heads train on: standardised over `rows` when the run asks for it (the
+/// statistics, of the features after the feature power, saved to `DIR/standardize.json` and
+/// returned), else `data` as it is.
+fn standardised<'a>(
     dir: &RunDir,
     config: &RunConfig,
     data: &'a FrozenData,
     rows: &[usize],
 ) -> Result<(Option<FeatureStats>, Cow<'a, FrozenData>), TrainError> {
-    let power = config.model.feature_power;
-    let powered = if power == IDENTITY_POWER {
-        Cow::Borrowed(data)
-    } else {
-        Cow::Owned(FrozenData {
-            labels: data.labels.clone(),
-            eval: data.eval.signed_power(power),
-            views: data.views.iter().map(|v| v.signed_power(power)).collect(),
-        })
-    };
     if !config.train.standardize {
-        return Ok((None, powered));
+        return Ok((None, Cow::Borrowed(data)));
     }
-    let stats = FeatureStats::of_rows(&powered.eval, rows);
+    let stats = FeatureStats::of_rows(&data.eval, rows);
     stats.save(&dir.root().join("standardize.json"))?;
-    let table = FrozenData {
-        labels: powered.labels.clone(),
-        eval: stats.apply(&powered.eval),
-        views: powered.views.iter().map(|v| stats.apply(v)).collect(),
-    };
+    let table = data.map_tables(|t| stats.apply(t));
     Ok((Some(stats), Cow::Owned(table)))
 }
 
