@@ -424,6 +424,10 @@ fn frozen_default_recipe_chooses_the_loss_by_validation_and_folds_the_standardis
     assert!(run.join("standardize.json").is_file());
     let run_config = std::fs::read_to_string(run.join("config.toml")).unwrap();
     assert!(run_config.contains("feature_power = 0.5"), "{run_config}");
+    assert!(
+        run_config.contains("power_on_small_data_only = false"),
+        "the power is settled for the data before training: {run_config}"
+    );
 
     // The standardisation and the feature power live in the saved head: codes computed again from the images by
     // `eval --run` (the kept codes made stale) give the mAP training reported.

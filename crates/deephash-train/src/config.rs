@@ -88,6 +88,13 @@ pub struct LoopConfig {
     /// run files: off.
     #[serde(default)]
     pub refit: bool,
+    /// Frozen mode: the model's feature power is the recipe's default, kept only when the data
+    /// turn out to be small (the full-batch regime, where it was measured to help) and set to
+    /// 1 otherwise, once the data are known
+    /// ([`crate::frozen_select::settle_feature_power`], which clears this). Absent in older
+    /// run files: off.
+    #[serde(default)]
+    pub power_on_small_data_only: bool,
 }
 
 impl LoopConfig {

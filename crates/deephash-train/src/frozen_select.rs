@@ -117,11 +117,7 @@ pub fn train_frozen_recipe(
         opts,
         autodiff,
     };
-    let kinds = if config.train.candidates.is_empty() {
-        vec![config.train.loss.kind]
-    } else {
-        config.train.candidates.clone()
-    };
+    let kinds = run_losses(&config.train);
     let chosen = if kinds.len() > 1 && cross_validates(config, &data.labels, split, &kinds) {
         recipe.cross_validated(&kinds, split)?
     } else {
@@ -147,21 +143,64 @@ pub fn train_frozen_recipe(
     }))
 }
 
-/// Whether the run chooses its loss by cross-validation: it has a validation split and every
-/// candidate's recipe, adapted to the training rows, is the small-data one that refits on the
-/// training and validation rows ([`adapt_frozen`]: full batch). There one validation image a
-/// class is all a single split would leave to choose on.
+/// Whether the run chooses its loss by cross-validation: it has a validation split and its
+/// data are small ([`small_data`]). There one validation image a class is all a single split
+/// would leave to choose on.
 fn cross_validates(
     config: &RunConfig,
     labels: &[Vec<u32>],
     (train, val): (&[usize], &[usize]),
     kinds: &[LossKind],
 ) -> bool {
-    config.train.adaptive
-        && !val.is_empty()
+    !val.is_empty() && small_data(&config.train, labels, train, kinds)
+}
+
+/// Whether the frozen recipe `train`, adapted to the training rows, is the small-data one
+/// for every loss in `kinds`: full batch, refit on the training and validation rows
+/// ([`adapt_frozen`]). Never for a recipe the user fixed (`adaptive` off).
+pub fn small_data(
+    train: &LoopConfig,
+    labels: &[Vec<u32>],
+    rows: &[usize],
+    kinds: &[LossKind],
+) -> bool {
+    train.adaptive
         && kinds
             .iter()
-            .all(|&k| adapt_frozen(&with_loss(config.train.clone(), k), labels, train).refit)
+            .all(|&k| adapt_frozen(&with_loss(train.clone(), k), labels, rows).refit)
+}
+
+/// The losses a run trains: its candidates, or its one loss.
+pub fn run_losses(train: &LoopConfig) -> Vec<LossKind> {
+    if train.candidates.is_empty() {
+        vec![train.loss.kind]
+    } else {
+        train.candidates.clone()
+    }
+}
+
+/// `config` with its feature power settled for the data, once they are known: when the
+/// power is the recipe's default for small data only
+/// ([`LoopConfig::power_on_small_data_only`]), it is kept if the run's recipe on the
+/// training rows `train_rows` is the small-data one ([`small_data`]) and set to 1
+/// otherwise, and the flag is cleared (so a resumed run keeps the settled power). The
+/// square root was measured to help heads fitted on tens of images a class and to cost a
+/// little on the demo's 9,000-row heads (docs/training.md). Any other config is returned as
+/// it is.
+pub fn settle_feature_power(
+    config: &RunConfig,
+    labels: &[Vec<u32>],
+    train_rows: &[usize],
+) -> RunConfig {
+    let mut out = config.clone();
+    if !out.train.power_on_small_data_only {
+        return out;
+    }
+    if !small_data(&out.train, labels, train_rows, &run_losses(&out.train)) {
+        out.model.feature_power = IDENTITY_POWER;
+    }
+    out.train.power_on_small_data_only = false;
+    out
 }
 
 /// The run directory of the head the run keeps, its standardisation, every candidate's score

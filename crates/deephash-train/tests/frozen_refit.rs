@@ -19,7 +19,9 @@ use deephash_train::features::FeatureTable;
 use deephash_train::folds::{FOLDS, stratified_folds};
 use deephash_train::frozen::FrozenData;
 use deephash_train::frozen_recipe::{FEATURE_DROPOUT, MIN_STEPS};
-use deephash_train::frozen_select::{FrozenOutcome, read_selection, train_frozen_recipe};
+use deephash_train::frozen_select::{
+    FrozenOutcome, read_selection, settle_feature_power, train_frozen_recipe,
+};
 use deephash_train::loss::LossKind;
 use deephash_train::recipe::loop_config;
 use deephash_train::split::validation_split;
@@ -122,6 +124,34 @@ fn codes(outcome: &FrozenOutcome, data: &FrozenData) -> Vec<f32> {
         .into_data()
         .try_to_vec::<f32>()
         .unwrap()
+}
+
+#[test]
+fn the_default_feature_power_is_kept_on_small_data_only() {
+    let mut config = run_config();
+    config.train.power_on_small_data_only = true;
+    let small = features().labels;
+    let rows: Vec<usize> = (0..small.len()).collect();
+    let settled = settle_feature_power(&config, &small, &rows);
+    assert_eq!(settled.model.feature_power, POWER, "full batch: kept");
+    assert!(!settled.train.power_on_small_data_only, "settled once");
+    // More rows than a hash-centre full batch holds: P x K batches, no power.
+    let large: Vec<Vec<u32>> = (0..3 * 1024).map(|i| vec![(i % CLASSES) as u32]).collect();
+    let rows: Vec<usize> = (0..large.len()).collect();
+    let settled = settle_feature_power(&config, &large, &rows);
+    assert_eq!(settled.model.feature_power, 1.0, "large data: off");
+    assert!(!settled.train.power_on_small_data_only);
+    assert_eq!(
+        settle_feature_power(&settled, &small, &rows[..small.len()]),
+        settled,
+        "a settled run (resumed) keeps its power"
+    );
+    config.train.power_on_small_data_only = false;
+    assert_eq!(
+        settle_feature_power(&config, &large, &rows),
+        config,
+        "the user's power is kept whatever the size"
+    );
 }
 
 #[test]

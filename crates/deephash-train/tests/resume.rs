@@ -64,6 +64,7 @@ fn loop_config() -> LoopConfig {
         feature_dropout: 0.0,
         keep_final: false,
         refit: false,
+        power_on_small_data_only: false,
     }
 }
 

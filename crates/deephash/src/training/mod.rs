@@ -39,7 +39,7 @@ use std::time::Instant;
 
 use deephash_data::Sample;
 use deephash_train::dataset_source::DatasetSource;
-use deephash_train::frozen_select::CandidateScore;
+use deephash_train::frozen_select::{CandidateScore, settle_feature_power};
 use deephash_train::loss::LossKind;
 use deephash_train::memory_source::training_transforms;
 use deephash_train::split::validation_split;
@@ -102,6 +102,7 @@ fn train_in(run: &RunDir, config: &RunConfig, options: &TrainOptions) -> Result<
         .clone()
         .unwrap_or_else(|| cache_root(run.root()));
     let train = image_source(config, dataset.train, "train", &cache)?;
+    let config = &settled_config(run, config, &train)?;
     let Some((database, loss, selection)) =
         train_mode(run, config, &device, &train, &cache, options)?
     else {
@@ -119,6 +120,19 @@ fn train_in(run: &RunDir, config: &RunConfig, options: &TrainOptions) -> Result<
         report,
         seconds: started.elapsed().as_secs_f64(),
     })))
+}
+
+/// `config` with the choices that wait for the data's size made
+/// ([`settle_feature_power`]), written to the run's `config.toml` when that changes it, so
+/// inference and a resumed run read the settled configuration.
+fn settled_config(run: &RunDir, config: &RunConfig, train: &DatasetSource) -> Result<RunConfig> {
+    let labels = train.labels();
+    let (rows, _) = validation_split(&labels, config.data.val_fraction, config.train.seed);
+    let settled = settle_feature_power(config, &labels, &rows);
+    if settled != *config {
+        settled.save(&run.config_path())?;
+    }
+    Ok(settled)
 }
 
 /// Carves the validation split and trains in the run's mode; `None` when stopped early.

@@ -109,7 +109,9 @@ pub struct TrainSettings {
     pub standardize: Option<bool>,
     /// Frozen mode: raise every backbone feature to this signed power, `sign(x) |x|^P`, before
     /// the standardisation and the head (1: off). Applied by the saved head itself, so
-    /// encoding needs nothing extra. Default: 0.5 (the square root) in frozen mode.
+    /// encoding needs nothing extra. Default in frozen mode: 0.5 (the square root) when the
+    /// data are small enough for the head to train full batch (tens of images a class), 1
+    /// otherwise.
     #[cfg_attr(feature = "clap", arg(long, value_name = "P"))]
     pub feature_power: Option<f32>,
     /// Share of each training class held out for model selection.
@@ -202,6 +204,7 @@ impl TrainSettings {
             self.frozen_recipe_options(&mut train);
         }
         self.apply_overrides(&mut train);
+        train.power_on_small_data_only = mode == TrainMode::Frozen && self.feature_power.is_none();
         train.validate()?;
         Ok(RunConfig {
             weights: self.weights.clone(),
@@ -216,7 +219,8 @@ impl TrainSettings {
     }
 
     /// The signed power of the backbone's features: the user's or
-    /// [`recipe::FROZEN_FEATURE_POWER`] in frozen mode; none when fine-tuning, where a power
+    /// [`recipe::FROZEN_FEATURE_POWER`] in frozen mode (kept only on small data: see
+    /// [`deephash_train::frozen_select::settle_feature_power`]); none when fine-tuning, where a power
     /// below 1 has no finite gradient at 0 (so `feature_power` is refused there).
     fn feature_power(&self, mode: TrainMode) -> Result<f32> {
         let power = match (mode, self.feature_power) {
@@ -332,6 +336,10 @@ mod tests {
         assert!(config.train.standardize && config.train.adaptive);
         assert_eq!(config.train.candidates, recipe::FROZEN_CANDIDATES.to_vec());
         assert_eq!(config.model.feature_power, recipe::FROZEN_FEATURE_POWER);
+        assert!(
+            config.train.power_on_small_data_only,
+            "the default power waits for the data's size"
+        );
         let chosen = TrainSettings {
             loss: Some(LossKind::Csq),
             epochs: Some(5),
@@ -346,7 +354,9 @@ mod tests {
     #[test]
     fn the_feature_power_is_frozen_modes_and_checked() {
         let finetune = TrainSettings::default();
-        assert_eq!(finetune.run_config().unwrap().model.feature_power, 1.0);
+        let tuned = finetune.run_config().unwrap();
+        assert_eq!(tuned.model.feature_power, 1.0);
+        assert!(!tuned.train.power_on_small_data_only);
         let err = TrainSettings {
             feature_power: Some(0.5),
             ..finetune
@@ -360,7 +370,12 @@ mod tests {
             feature_power: Some(1.0),
             ..TrainSettings::default()
         };
-        assert_eq!(frozen.run_config().unwrap().model.feature_power, 1.0);
+        let given = frozen.run_config().unwrap();
+        assert_eq!(given.model.feature_power, 1.0);
+        assert!(
+            !given.train.power_on_small_data_only,
+            "the user's power is kept"
+        );
         let negative = TrainSettings {
             feature_power: Some(-0.5),
             ..frozen
