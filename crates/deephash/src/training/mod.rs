@@ -102,9 +102,22 @@ fn train_in(run: &RunDir, config: &RunConfig, options: &TrainOptions) -> Result<
         .clone()
         .unwrap_or_else(|| cache_root(run.root()));
     let train = image_source(config, dataset.train, "train", &cache)?;
-    let config = &settled_config(run, config, &train)?;
+    let labels = train.labels();
+    let (train_rows, val_rows) =
+        validation_split(&labels, config.data.val_fraction, config.train.seed);
+    tracing::info!(
+        train = train_rows.len(),
+        val = val_rows.len(),
+        "validation split"
+    );
+    let config = &settled_config(run, config, &labels, &train_rows)?;
+    let rows = TrainRows {
+        source: &train,
+        train: &train_rows,
+        val: &val_rows,
+    };
     let Some((database, loss, selection)) =
-        train_mode(run, config, &device, &train, &cache, options)?
+        train_mode(run, config, &device, &rows, &cache, options)?
     else {
         return Ok(TrainOutcome::Stopped {
             run: run.root().to_path_buf(),
@@ -125,44 +138,37 @@ fn train_in(run: &RunDir, config: &RunConfig, options: &TrainOptions) -> Result<
 /// `config` with the choices that wait for the data's size made
 /// ([`settle_feature_power`]), written to the run's `config.toml` when that changes it, so
 /// inference and a resumed run read the settled configuration.
-fn settled_config(run: &RunDir, config: &RunConfig, train: &DatasetSource) -> Result<RunConfig> {
-    let labels = train.labels();
-    let (rows, _) = validation_split(&labels, config.data.val_fraction, config.train.seed);
-    let settled = settle_feature_power(config, &labels, &rows);
+fn settled_config(
+    run: &RunDir,
+    config: &RunConfig,
+    labels: &[Vec<u32>],
+    train_rows: &[usize],
+) -> Result<RunConfig> {
+    let settled = settle_feature_power(config, labels, train_rows);
     if settled != *config {
         settled.save(&run.config_path())?;
     }
     Ok(settled)
 }
 
-/// Carves the validation split and trains in the run's mode; `None` when stopped early.
+/// Trains in the run's mode on `rows` (the validation split carved); `None` when stopped early.
 fn train_mode(
     run: &RunDir,
     config: &RunConfig,
     device: &DeviceSpec,
-    train: &DatasetSource,
+    rows: &TrainRows<'_>,
     cache: &Path,
     options: &TrainOptions,
 ) -> Result<Option<Trained>> {
-    let labels = train.labels();
-    let (train_rows, val_rows) =
-        validation_split(&labels, config.data.val_fraction, config.train.seed);
-    let (n_train, n_val) = (train_rows.len(), val_rows.len());
-    tracing::info!(train = n_train, val = n_val, "validation split");
-    let rows = TrainRows {
-        source: train,
-        train: &train_rows,
-        val: &val_rows,
-    };
     let opts = LoopOptions {
         quiet: options.quiet,
         interrupt: options.interrupt.clone(),
         stop_after_epochs: options.stop_after,
     };
     Ok(match config.train.mode {
-        TrainMode::Frozen => frozen::train_frozen_run(run, config, device, &rows, cache, &opts)?
+        TrainMode::Frozen => frozen::train_frozen_run(run, config, device, rows, cache, &opts)?
             .map(|t| (Some(t.database), t.loss, t.scores)),
-        TrainMode::Finetune => finetune::train_finetune_run(run, config, device, &rows, &opts)?
+        TrainMode::Finetune => finetune::train_finetune_run(run, config, device, rows, &opts)?
             .then_some((None, config.train.loss.kind, Vec::new())),
     })
 }
