@@ -98,15 +98,28 @@ impl Server {
             if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
                 panic!("the Milvus server exited at start: {status}");
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() && self.stores_a_collection() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!(
-            "the Milvus server did not listen on port {} within 60 s",
+            "the Milvus server did not store a collection on port {} within 60 s",
             self.port
         );
+    }
+
+    /// Whether the server can create, fill and drop a collection. Milvus Lite listens before
+    /// its storage is set up: a collection created in that moment fails with "Mmap manager
+    /// has not been init", so a listening port alone is not ready.
+    fn stores_a_collection(&self) -> bool {
+        const PROBE: &str = "deephash_readiness_probe";
+        let Ok(client) = deephash_milvus::MilvusClient::connect(&self.uri()) else {
+            return false;
+        };
+        let items = deephash_milvus::PushItems::new(random_codes(1, 64, 1));
+        let options = deephash_milvus::PushOptions::default();
+        client.push(PROBE, &items, &options).is_ok() && client.drop_collection(PROBE).is_ok()
     }
 
     /// `http://127.0.0.1:<port>`.
